@@ -1,0 +1,52 @@
+"""What each command was asked to do, parsed from flags; no behaviour and no heavy imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommonOptions:
+    profile: str | None = None
+    config: str | None = None
+    timeout: str | None = None  # a duration text or "none"; parsed by the command
+    interval: str | None = None
+    plain: bool = False
+    quiet: bool = False
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class GetOptions:
+    ids: tuple[str, ...]
+    common: CommonOptions = CommonOptions()
+    output: str = "table"  # table | json
+    exit_status: bool = False
+    raw: bool = False
+
+
+@dataclass(frozen=True)
+class WaitOptions:
+    ids: tuple[str, ...]
+    common: CommonOptions = CommonOptions()
+    output: str = "ids"  # ids | json | ndjson
+    fail_fast: bool = False
+    raw: bool = False
+
+
+@dataclass(frozen=True)
+class ConfigOptions:
+    action: str  # path | show | validate
+    common: CommonOptions = CommonOptions()
+
+
+@dataclass(frozen=True)
+class SimServeOptions:
+    port: int = 0
+    host: str = "127.0.0.1"
+    scenario: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    common: CommonOptions = CommonOptions()

@@ -1,0 +1,1 @@
+"""Provider adapters: each turns its provider's HTTP and JSON into neutral `PollResult`s."""
