@@ -25,6 +25,7 @@ class Provider(Protocol):
 
     name: str
     default_interval: float
+    start_response_hint: str  # what `lro wait -` expects on stdin, for the error line
 
     async def fetch(self, op_id: str) -> PollResult:
         """GET the operation once and classify the answer."""

@@ -1,0 +1,1 @@
+"""One module per verb: orchestration only (config → adapters → engine → renderer → exit code)."""

@@ -1,0 +1,27 @@
+"""Which progress display a waiting command gets (SPEC.md "Streams")."""
+
+from __future__ import annotations
+
+from lro_cli.env import Env
+from lro_cli.options import CommonOptions
+from lro_cli.render.base import Reporter
+
+
+def progress_reporter(env: Env, common: CommonOptions, *, ndjson: bool = False) -> Reporter:
+    """Status line on a TTY, plain lines otherwise, nothing with --quiet; NDJSON to stdout."""
+    from lro_cli.render.ndjson import FanoutReporter, NdjsonReporter, NullReporter
+
+    progress: Reporter
+    if common.quiet:
+        progress = NullReporter()
+    elif env.animates(common.plain):
+        from lro_cli.render.status import StatusReporter
+
+        progress = StatusReporter(env.err, env.clock.now, env.clock.monotonic)
+    else:
+        from lro_cli.render.plain import PlainReporter
+
+        progress = PlainReporter(env.write_err, env.clock.now, env.clock.monotonic)
+    if not ndjson:
+        return progress
+    return FanoutReporter(progress, NdjsonReporter(env.write_out, env.clock.now))

@@ -1,0 +1,89 @@
+"""What `wait` prints once the waiting is over: results on stdout, problems on stderr."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from lro_cli.env import Env
+from lro_cli.errors import ExitCode
+from lro_cli.model import Outcome
+
+WHAT_HAPPENED = {
+    ExitCode.FAILED: "failed",
+    ExitCode.CANCELLED: "was cancelled",
+    ExitCode.NOT_FOUND: "not found",
+    ExitCode.AUTH: "authentication refused",
+    ExitCode.UNREACHABLE: "unreachable",
+    ExitCode.PROTOCOL: "protocol error",
+    ExitCode.USAGE: "refused",
+    ExitCode.TIMEOUT: "timed out",
+}
+STOPPED = (ExitCode.INTERRUPTED, ExitCode.TERMINATED)
+
+
+def print_results(
+    env: Env, output: str, outcomes: Sequence[Outcome], one_object: bool, raw: bool
+) -> None:
+    if output == "ids":
+        seen: set[str] = set()
+        lines = []
+        for outcome in outcomes:
+            if outcome.exit_code is not ExitCode.OK or outcome.operation is None:
+                continue
+            for resource in outcome.operation.resources:
+                if resource.id not in seen:
+                    seen.add(resource.id)
+                    lines.append(resource.id)
+        if lines:
+            env.write_out("".join(f"{line}\n" for line in lines))
+    elif output == "json":
+        from lro_cli.render.json import outcome_to_dict
+
+        items = [outcome_to_dict(outcome, raw=raw) for outcome in outcomes]
+        document = items[0] if one_object and len(items) == 1 else items
+        env.write_out(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def label(outcome: Outcome) -> str:
+    return f"{outcome.ref.profile}:{outcome.ref.id}"
+
+
+def print_outcomes(
+    env: Env,
+    outcomes: Sequence[Outcome],
+    code: ExitCode,
+    fail_fast_hit: Outcome | None,
+    *,
+    errors: bool,
+) -> None:
+    """How to resume what still runs; with `errors`, one line per operation that did not succeed
+    (otherwise the progress log has already said so)."""
+    from lro_cli.commands.runtime import print_error
+    from lro_cli.naming import resume_command
+
+    for outcome in outcomes if errors else ():
+        what = WHAT_HAPPENED.get(outcome.exit_code)
+        if what is None:
+            continue
+        state = outcome.operation.state.value if outcome.operation else "never seen"
+        detail = f": {outcome.message}" if outcome.message else ""
+        print_error(env, f"{label(outcome)} {what} (last state {state}){detail}")
+    still_running = [
+        o.ref for o in outcomes if o.exit_code in (ExitCode.TIMEOUT, ExitCode.IN_PROGRESS, *STOPPED)
+    ]
+    if not still_running:
+        return
+    if code in STOPPED:
+        reason = "interrupted"
+    elif fail_fast_hit is not None:
+        reason = f"stopped at {label(fail_fast_hit)} (--fail-fast)"
+    else:
+        reason = "timed out"
+    count = len(still_running)
+    noun = "operation still runs" if count == 1 else "operations still run"
+    print_error(
+        env,
+        f"{reason}: {count} {noun} server-side; nothing was cancelled. "
+        f"Resume with: {resume_command('wait', still_running)}",
+    )

@@ -1,0 +1,123 @@
+"""`lro wait`: block until every operation is terminal, then print what they created."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lro_cli.commands.progress import progress_reporter
+from lro_cli.commands.runtime import (
+    Adapters,
+    Request,
+    fail,
+    load_config,
+    policy_for,
+    read_stdin_refs,
+    resolve,
+)
+from lro_cli.engine import Engine, Target
+from lro_cli.env import Env
+from lro_cli.errors import ExitCode, LroError, UsageError, most_severe
+from lro_cli.model import Outcome
+from lro_cli.options import WaitOptions
+from lro_cli.render.base import Reporter
+
+OUTPUTS = ("ids", "json", "ndjson")
+SIGNAL_EXITS = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
+
+
+def run(opts: WaitOptions, env: Env) -> int:
+    try:
+        if opts.output not in OUTPUTS:
+            raise UsageError(f"--output must be one of {', '.join(OUTPUTS)}, not {opts.output!r}")
+        request = resolve(opts.ids, opts.common, load_config(opts.common, env), env)
+    except LroError as error:
+        return fail(env, error, opts.common.debug)
+    return int(execute(opts, env, request).exit_code)
+
+
+@dataclass(frozen=True)
+class WaitResult:
+    exit_code: ExitCode
+    outcomes: Sequence[Outcome]
+
+
+def execute(opts: WaitOptions, env: Env, request: Request) -> WaitResult:
+    """Wait on already-resolved operations (also the demo's entry point)."""
+    reporter = progress_reporter(env, opts.common, ndjson=opts.output == "ndjson")
+    run_result = _Run()
+    try:
+        outcomes = env.clock.run(_wait(opts, env, request, reporter, run_result))
+    except LroError as error:
+        reporter.close([], error.exit_code)
+        return WaitResult(ExitCode(fail(env, error, opts.common.debug)), [])
+    except BaseException:
+        reporter.close([], ExitCode.USAGE)  # never leave an animation on the screen
+        raise
+    code = _exit_code(outcomes, run_result)
+    reporter.close(outcomes, code)
+    from lro_cli.commands.report import print_outcomes, print_results
+
+    print_results(env, opts.output, outcomes, request.one_object, opts.raw)
+    print_outcomes(env, outcomes, code, run_result.fail_fast_hit, errors=opts.common.quiet)
+    return WaitResult(code, outcomes)
+
+
+class _Run:
+    def __init__(self) -> None:
+        self.signal_exit: ExitCode | None = None
+        self.fail_fast_hit: Outcome | None = None
+
+
+def _exit_code(outcomes: Sequence[Outcome], run_result: _Run) -> ExitCode:
+    if run_result.signal_exit is not None:
+        return run_result.signal_exit
+    if run_result.fail_fast_hit is not None:
+        return run_result.fail_fast_hit.exit_code
+    return most_severe(outcome.exit_code for outcome in outcomes)
+
+
+async def _wait(
+    opts: WaitOptions, env: Env, request: Request, reporter: Reporter, run_result: _Run
+) -> list[Outcome]:
+    async with Adapters(env, request.profiles, opts.common.debug) as adapters:
+        read_stdin_refs(request, adapters, env)
+        targets = []
+        for ref in request.refs:
+            adapter = adapters[ref.profile]
+            policy = policy_for(request.profiles[ref.profile], adapter, opts.common)
+            targets.append(Target(ref, policy, functools.partial(adapter.fetch, ref.id)))
+        engine = Engine(env.clock, reporter)
+        _on_signals(run_result)
+        try:
+            outcomes = await engine.wait_all(targets, fail_fast=opts.fail_fast)
+        except asyncio.CancelledError:
+            if run_result.signal_exit is None:
+                raise
+            code = run_result.signal_exit
+            return [
+                engine.outcomes.get(t.ref) or Outcome(t.ref, code, engine.latest.get(t.ref))
+                for t in targets
+            ]
+        run_result.fail_fast_hit = engine.fail_fast_outcome
+        return outcomes
+
+
+def _on_signals(run_result: _Run) -> None:
+    """SIGINT / SIGTERM stop the wait (never the operations) and lead to 130 / 143."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def stop(code: ExitCode) -> None:
+        run_result.signal_exit = code
+        if task is not None:
+            task.cancel()
+
+    for signum, code in SIGNAL_EXITS.items():
+        # Not the main thread (tests) or no signal support: default handling stays.
+        with contextlib.suppress(RuntimeError, ValueError, NotImplementedError):
+            loop.add_signal_handler(signum, stop, code)

@@ -1,0 +1,89 @@
+"""Which adapter and which credentials a profile gets.
+
+Adapter modules are imported only when a profile needs them, so that commands that never talk
+to a provider (and `lro --help`) import neither the adapters nor httpx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final
+
+from lro_cli.config import Profile
+from lro_cli.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from lro_cli.http import Auth, HttpSession
+    from lro_cli.providers.base import Provider
+
+DEFAULT_INTERVALS: Final[Mapping[str, float]] = {
+    "gcore": 5.0,
+    "neon": 2.0,
+    "redpanda": 10.0,
+    "lakesail": 5.0,
+    "google": 5.0,
+    "azure": 30.0,
+    "http": 5.0,
+}
+FALLBACK_INTERVAL: Final = 5.0
+
+
+def _gcore(profile: Profile, session: HttpSession) -> Provider:
+    from lro_cli.providers.gcore import GcoreProvider
+
+    return GcoreProvider(profile, session)
+
+
+def _neon(profile: Profile, session: HttpSession) -> Provider:
+    from lro_cli.providers.neon import NeonProvider
+
+    return NeonProvider(profile, session)
+
+
+ADAPTERS: Final[Mapping[str, Callable[[Profile, HttpSession], Provider]]] = {
+    "gcore": _gcore,
+    "neon": _neon,
+}
+
+
+def create(profile: Profile, session: HttpSession) -> Provider:
+    """The adapter for the profile's provider; UsageError (exit 2) for one not built yet."""
+    factory = ADAPTERS.get(profile.provider)
+    if factory is None:
+        raise UsageError(
+            f"provider '{profile.provider}' (profile '{profile.name}') is not supported yet"
+        )
+    return factory(profile, session)
+
+
+def default_interval(provider_name: str) -> float:
+    """SPEC.md's poll interval for a provider, before profile and flag overrides."""
+    return DEFAULT_INTERVALS.get(provider_name, FALLBACK_INTERVAL)
+
+
+def make_auth(profile: Profile) -> Auth:
+    """The credentials scheme of the profile's provider (PROVIDERS.md "Auth" lines)."""
+    from lro_cli.http import StaticAuth, TokenCommandAuth
+
+    creds = profile.credentials
+    extra = dict(creds.headers)
+    if creds.token_command:
+        return TokenCommandAuth(creds.token_command, extra_headers=extra)
+    if profile.provider == "gcore" and creds.api_key:
+        return StaticAuth({**extra, "Authorization": f"APIKey {creds.api_key}"})
+    if profile.provider == "http" and creds.api_key:
+        header = str(profile.options.get("api_key_header") or "X-API-Key")
+        extra[header] = creds.api_key
+    if profile.provider == "redpanda" and creds.client_id and not creds.token:
+        raise UsageError(
+            f"profile '{profile.name}': OAuth2 client credentials are not supported yet; "
+            "set token instead"
+        )
+    # Neon's API key is a bearer token; elsewhere `token` is.
+    token = creds.token or (creds.api_key if profile.provider == "neon" else None)
+    if token:
+        extra["Authorization"] = f"Bearer {token}"
+    if not extra and profile.provider != "http":
+        needed = "api_key" if profile.provider in ("gcore", "neon") else "token or token_command"
+        raise ConfigError(f"profile '{profile.name}': provider {profile.provider} needs {needed}")
+    return StaticAuth(extra)

@@ -1,0 +1,108 @@
+"""Scenarios: scripted operations and faults for the simulator, as plain data (YAML, JSON, dict).
+
+```yaml
+description: free text
+credentials: {gcore_api_key: sim-gcore-key, neon_api_key: sim-neon-key}
+neon_project_id: sim-project-000001        # the default Neon project
+gcore_project_id: 1                        # default Gcore project_id / region_id of tasks
+gcore_region_id: 1
+faults:                                    # server-wide: counted per rule over matching requests
+  - {request: 1, path: "/neon/api/v2/projects/*", status: 503}
+operations:
+  - dialect: gcore                         # or neon
+    id: d4a4b10e-5d22-4c23-8e09-f7a3e1c1a999
+    type: create_vm                        # Gcore task_type / Neon action
+    age: 0                                 # seconds it had already run when first seen
+    expire_after: 3600                     # seconds after its start: then every request is 404
+    created_by_call: 1                     # hidden until the Nth batch of create calls claims it
+    timeline:                              # the dialect's own raw values; steps accumulate fields
+      - {at: 0, state: NEW}
+      - {at: 2, state: RUNNING, detailed_state: NETWORK}
+      - {at: 6, state: FINISHED, created_resources: {instances: [i-1]}}
+    faults:                                # on this operation's GET, 1-based request numbers
+      - {request: 2, status: 503, retry_after: 3}
+```
+
+Time zero of a timeline is the first request that concerns the operation (its GET, a list page
+showing it, or the create call returning it), less its `age`. A fault's `kind` is one of
+`FAULT_KINDS`; with only `status` it is a `status` fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DIALECTS = ("gcore", "neon")
+FAULT_KINDS = frozenset(
+    {"status", "reset", "slow", "garbage", "html", "truncated", "missing_state", "expired"}
+)
+DEFAULT_NEON_PROJECT = "sim-project-000001"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message is one line naming where the problem is."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    requests: frozenset[int]
+    kind: str
+    status: int | None = None
+    retry_after: str | None = None
+    retry_after_date: float | None = None  # seconds after the response's Date header
+    body: str | None = None
+    content_type: str | None = None
+    seconds: float = 0.0
+    headers: Mapping[str, str] = field(default_factory=dict)
+    path: str | None = None  # server-wide rules only: exact, or a prefix ending in "*"
+    method: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method != method.upper():
+            return False
+        if self.path is None:
+            return True
+        if self.path.endswith("*"):
+            return path.startswith(self.path[:-1])
+        return path == self.path
+
+
+@dataclass(frozen=True)
+class Step:
+    at: float
+    state: str
+    fields: Mapping[str, Any]  # everything scripted so far (later steps override earlier ones)
+    extra: Mapping[str, Any]  # raw keys added to the payload as they are
+
+
+@dataclass(frozen=True)
+class ScriptedOperation:
+    dialect: str
+    id: str
+    type: str
+    timeline: tuple[Step, ...]
+    project_id: str | int
+    region_id: int | None = None
+    faults: tuple[Fault, ...] = ()
+    expire_after: float | None = None
+    age: float = 0.0
+    created_by_call: int = 0
+
+
+@dataclass(frozen=True)
+class Credentials:
+    gcore_api_key: str = "sim-gcore-key"
+    neon_api_key: str = "sim-neon-key"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    operations: tuple[ScriptedOperation, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    credentials: Credentials = Credentials()
+    neon_project_id: str = DEFAULT_NEON_PROJECT
+    gcore_project_id: int = 1
+    gcore_region_id: int = 1
+    description: str = ""
