@@ -10,6 +10,8 @@ adapter shows up as a failing test instead of being mirrored. Typical use in a t
     client = httpx.AsyncClient(transport=SimTransport(sim))   # or no sockets at all
 """
 
+from typing import TYPE_CHECKING
+
 from lro_cli.sim.core import Simulator
 from lro_cli.sim.exchange import RequestRecord, SimResponse
 from lro_cli.sim.loading import default_scenario, demo_scenario, load_scenario
@@ -23,6 +25,9 @@ from lro_cli.sim.scenario import (
     Step,
 )
 from lro_cli.sim.server import SimServer
+
+if TYPE_CHECKING:
+    from lro_cli.sim.transport import SimTransport
 
 __all__ = [
     "DEFAULT_NEON_PROJECT",

@@ -90,6 +90,9 @@ def _spoil(
         stripped = answer.payload if dialect is None else dialect.strip_state(answer.payload)
         return fault.status or normal.status, encode(stripped), JSON_TYPE
     status = fault.status or (404 if kind == "expired" else 500)
+    if kind == "status" and 200 <= status < 300 and fault.body is None:
+        # A success carrying only a header (Retry-After on a 200): the real body, unspoiled.
+        return status, normal.body, content_type
     if fault.body is not None:
         return status, fault.body.encode(), fault.content_type or _guess_type(fault.body)
     message = "Not Found" if kind == "expired" else phrase(status)

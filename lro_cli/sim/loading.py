@@ -50,23 +50,26 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
     path = Path(source)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ScenarioError(f"{path}: cannot read: {reason}") from None
+    is_json = path.suffix == ".json"
     try:
-        if path.suffix == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except ValueError as exc:
-        raise ScenarioError(f"{path}: not valid JSON: {exc}") from None
-    except Exception as exc:  # yaml.YAMLError and its kin: reported in one line
-        raise ScenarioError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+        data = json.loads(text) if is_json else _yaml(text)
+    except Exception as exc:  # json's and yaml's errors alike: reported in one line
+        detail = " ".join(str(exc).split())
+        language = "JSON" if is_json else "YAML"
+        raise ScenarioError(f"{path}: not valid {language}: {detail}") from None
     try:
         return parse_scenario(data if data is not None else {})
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
+
+
+def _yaml(text: str) -> Any:
+    import yaml
+
+    return yaml.safe_load(text)
 
 
 def demo_scenario() -> Scenario:
@@ -82,10 +85,8 @@ def default_scenario() -> Scenario:
 def _packaged(name: str) -> Scenario:
     from importlib.resources import files
 
-    import yaml
-
     text = files("lro_cli.sim").joinpath("scenarios").joinpath(name).read_text(encoding="utf-8")
-    return parse_scenario(yaml.safe_load(text))
+    return parse_scenario(_yaml(text))
 
 
 def parse_scenario(data: Any) -> Scenario:

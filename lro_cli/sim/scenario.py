@@ -2,30 +2,44 @@
 
 ```yaml
 description: free text
-credentials: {gcore_api_key: sim-gcore-key, neon_api_key: sim-neon-key}
+credentials: {gcore_api_key: sim-gcore-key, neon_api_key: sim-neon-key}   # these are the defaults
 neon_project_id: sim-project-000001        # the default Neon project
 gcore_project_id: 1                        # default Gcore project_id / region_id of tasks
 gcore_region_id: 1
-faults:                                    # server-wide: counted per rule over matching requests
-  - {request: 1, path: "/neon/api/v2/projects/*", status: 503}
+faults:                                    # server-wide: each rule counts the requests it matches
+  - {request: 1, path: "/neon/api/v2/projects/*", method: GET, status: 503}
 operations:
   - dialect: gcore                         # or neon
     id: d4a4b10e-5d22-4c23-8e09-f7a3e1c1a999
     type: create_vm                        # Gcore task_type / Neon action
+    project_id: 1                          # Gcore: also region_id, user_id, request_id, data
     age: 0                                 # seconds it had already run when first seen
-    expire_after: 3600                     # seconds after its start: then every request is 404
-    created_by_call: 1                     # hidden until the Nth batch of create calls claims it
-    timeline:                              # the dialect's own raw values; steps accumulate fields
+    expire_after: 3600                     # seconds after time zero: then it is 404 and unlisted
+    created_by_call: 1                     # hidden until the 1st batch of create calls claims it
+    extra: {}                              # raw keys added to every payload as they are
+    timeline:                              # the dialect's own raw values (Neon: `status` too)
       - {at: 0, state: NEW}
       - {at: 2, state: RUNNING, detailed_state: NETWORK}
       - {at: 6, state: FINISHED, created_resources: {instances: [i-1]}}
     faults:                                # on this operation's GET, 1-based request numbers
       - {request: 2, status: 503, retry_after: 3}
+      - {request: [3, 4], kind: reset}
 ```
 
+Step fields: Gcore `detailed_state`, `error`, `created_resources`, `data`; Neon `branch_id`,
+`endpoint_id` (also at operation level), `error`, `retry_at` (seconds after time zero, or text),
+`failures_count`, `total_duration_ms` (computed when absent). Each step keeps the fields of the
+steps before it unless it sets them again; `null` clears one.
+
 Time zero of a timeline is the first request that concerns the operation (its GET, a list page
-showing it, or the create call returning it), less its `age`. A fault's `kind` is one of
-`FAULT_KINDS`; with only `status` it is a `status` fault.
+showing it, or the create call returning it), less its `age`.
+
+Fault keys: `request` (a number or a list), `kind` (one of `FAULT_KINDS`; a fault with only
+`status` is a `status` fault), `status`, `retry_after` (sent as it is), `retry_after_date`
+(seconds: an HTTP date that far after the response's `Date`), `body`, `content_type`, `headers`,
+`seconds` (how long a `slow` response takes). `html` is a proxy's error page (502 unless `status`
+says otherwise), `garbage` a 200 that is not JSON, `truncated` half the real body,
+`missing_state` the real JSON without its state field, `expired` a 404 in the provider's shape.
 """
 
 from __future__ import annotations

@@ -35,6 +35,13 @@ def test_status_with_retry_after_seconds(rig_factory: Callable[..., Rig]) -> Non
     assert neon.status_code == 503 and set(neon.json()) == {"code", "message", "request_id"}
 
 
+def test_retry_after_on_a_good_response(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(faulty({"request": 1, "status": 200, "retry_after": 10}))
+    answer = rig.task(TASK)
+    assert answer.status_code == 200 and answer.headers["retry-after"] == "10"
+    assert answer.json()["state"] == "RUNNING"
+
+
 def test_retry_after_as_an_http_date(rig_factory: Callable[..., Rig]) -> None:
     rig = rig_factory(faulty({"request": 1, "status": 429, "retry_after_date": 5}))
     rig.advance(0.7)
