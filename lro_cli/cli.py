@@ -8,26 +8,30 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from lro_cli import __version__
-from lro_cli.options import (
-    CommonOptions,
-    ConfigOptions,
-    DemoOptions,
-    GetOptions,
-    SimServeOptions,
-    WaitOptions,
-)
+from lro_cli.cli_coercion import defer_typer_coercion
+
+if TYPE_CHECKING:
+    from lro_cli.options import CommonOptions
+
+defer_typer_coercion()
 
 
-def _complete_profile(incomplete: str) -> list[str]:
+def _complete_profile(ctx: typer.Context, incomplete: str) -> list[str]:
     from lro_cli.config import profile_names_for_completion
     from lro_cli.env import Env
 
-    path = Env.from_process().config_path(None)
+    # A `--config` earlier on the line names the file; a shell's Tab must never see a traceback.
+    config = ctx.params.get("config")
+    try:
+        path = Env.from_process().config_path(config if isinstance(config, str) else None)
+    except Exception:  # e.g. `--config ~nobody/x.yaml`: no such user to expand
+        return []
     return [name for name in profile_names_for_completion(path) if name.startswith(incomplete)]
 
 
@@ -37,17 +41,37 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+class _Lro(TyperGroup):
+    """The root command: standard output closed early is exit 141 (Typer would exit 1)."""
+
+    def invoke(self, ctx: Any) -> Any:  # a Context of the click that Typer vendors
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_stdout()
+            raise typer.Exit(141) from None
+
+
+# Plain help and usage errors (rich_markup_mode=None): Typer's Rich help costs more start-up
+# time than all the rest of `lro --help`. Short helps keep the command lists untruncated at 80
+# columns.
 app = typer.Typer(
+    cls=_Lro,
     name="lro",
     help="Watch cloud long-running operations until they finish; exit codes scripts can trust.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-sim_app = typer.Typer(help="The embedded control-plane simulator.", no_args_is_help=True)
+sim_app = typer.Typer(
+    help="The embedded control-plane simulator.", no_args_is_help=True, rich_markup_mode=None
+)
 config_app = typer.Typer(
-    help="Where the config file is, what it says, whether it is valid.", no_args_is_help=True
+    help="Where the config file is, what it says, whether it is valid.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(sim_app, name="sim")
 app.add_typer(config_app, name="config")
@@ -118,6 +142,8 @@ def _common(
     quiet: bool = False,
     debug: bool = False,
 ) -> CommonOptions:
+    from lro_cli.options import CommonOptions
+
     return CommonOptions(
         profile=profile,
         config=config,
@@ -149,6 +175,7 @@ def get(
     """Fetch each operation once and show it."""
     from lro_cli.commands import get as command
     from lro_cli.env import Env
+    from lro_cli.options import GetOptions
 
     opts = GetOptions(
         tuple(ids), _common(profile, config, quiet=quiet, debug=debug), output, exit_status, raw
@@ -156,7 +183,7 @@ def get(
     _finish(command.run(opts, Env.from_process()))
 
 
-@app.command()
+@app.command(short_help="Block until every operation is finished; print what they created.")
 def wait(
     ids: Ids,
     output: Annotated[str, typer.Option("--output", "-o", help="ids, json or ndjson.")] = "ids",
@@ -175,6 +202,7 @@ def wait(
     """Block until every operation is finished; print the resources they created."""
     from lro_cli.commands import wait as command
     from lro_cli.env import Env
+    from lro_cli.options import WaitOptions
 
     common = _common(profile, config, timeout, interval, plain, quiet, debug)
     _finish(
@@ -182,7 +210,7 @@ def wait(
     )
 
 
-@app.command()
+@app.command(short_help="Scripted operations on the embedded simulator: no account needed.")
 def demo(
     plain: Plain = False,
     quiet: Quiet = False,
@@ -191,12 +219,15 @@ def demo(
     """Run a scripted mix of operations on the embedded simulator: no account needed."""
     from lro_cli.commands import demo as command
     from lro_cli.env import Env
+    from lro_cli.options import DemoOptions
 
     opts = DemoOptions(_common(None, None, plain=plain, quiet=quiet, debug=debug))
     _finish(command.run(opts, Env.from_process()))
 
 
-@sim_app.command("serve")
+@sim_app.command(
+    "serve", short_help="Serve the simulator on loopback; print profiles that point at it."
+)
 def sim_serve(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free).")] = 0,
     scenario: Annotated[
@@ -207,6 +238,7 @@ def sim_serve(
     """Serve the simulator on loopback and print the profiles that point at it."""
     from lro_cli.commands import sim as command
     from lro_cli.env import Env
+    from lro_cli.options import SimServeOptions
 
     _finish(command.run(SimServeOptions(port=port, scenario=scenario), Env.from_process()))
 
@@ -214,6 +246,7 @@ def sim_serve(
 def _config_command(action: str, profile: str | None, config: str | None) -> None:
     from lro_cli.commands import config as command
     from lro_cli.env import Env
+    from lro_cli.options import ConfigOptions
 
     _finish(command.run(ConfigOptions(action, _common(profile, config)), Env.from_process()))
 
@@ -238,6 +271,9 @@ def config_validate(config: ConfigPath = None) -> None:
 
 def main() -> None:
     """Console entry point: exit codes per SPEC.md, 141 when stdout closes early."""
+    # httpx imports its own command line (click, rich, pygments) when it can: tens of
+    # milliseconds that `lro` never uses. A None entry makes that import fail, as httpx allows.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     try:
         app()
     except BrokenPipeError:

@@ -152,11 +152,20 @@ class Engine:
         if deadline is None:
             return await target.fetch()
         remaining = deadline - self.clock.monotonic()
+        # A request never runs past the deadline. Not `asyncio.wait_for`: before Python 3.12 it
+        # swallows a cancellation (SIGINT, SIGTERM) that comes just as the response does, and
+        # the wait would go on as if no signal had come.
+        request = asyncio.ensure_future(target.fetch())
         try:
-            # A request never runs past the deadline.
-            return await asyncio.wait_for(target.fetch(), timeout=max(remaining, 0.001))
-        except asyncio.TimeoutError:
-            raise _Ended(ExitCode.TIMEOUT, "timed out waiting for a response") from None
+            done, _ = await asyncio.wait({request}, timeout=max(remaining, 0.001))
+        except asyncio.CancelledError:
+            request.cancel()
+            raise
+        if not done:
+            request.cancel()
+            await asyncio.gather(request, return_exceptions=True)
+            raise _Ended(ExitCode.TIMEOUT, "timed out waiting for a response")
+        return request.result()
 
     def _timeout_message(self, watch: _Watch, policy: PollPolicy) -> str:
         from lro_cli.durations import format_duration

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from lro_cli.engine import TICK_SECONDS
 from lro_cli.env import Env
 from lro_cli.options import CommonOptions
 from lro_cli.render.base import Reporter
+
+HEARTBEAT_EVERY = 300.0  # SPEC.md: without a TTY, a line at least every 5 minutes
 
 
 def progress_reporter(env: Env, common: CommonOptions, *, ndjson: bool = False) -> Reporter:
@@ -21,7 +24,14 @@ def progress_reporter(env: Env, common: CommonOptions, *, ndjson: bool = False) 
     else:
         from lro_cli.render.plain import PlainReporter
 
-        progress = PlainReporter(env.write_err, env.clock.now, env.clock.monotonic)
+        # The engine ticks every TICK_SECONDS: a heartbeat due before the next tick goes out at
+        # this one, so that no silence lasts longer than HEARTBEAT_EVERY.
+        progress = PlainReporter(
+            env.write_err,
+            env.clock.now,
+            env.clock.monotonic,
+            heartbeat_every=HEARTBEAT_EVERY - TICK_SECONDS,
+        )
     if not ndjson:
         return progress
     return FanoutReporter(progress, NdjsonReporter(env.write_out, env.clock.now))

@@ -96,7 +96,10 @@ def read_stdin_refs(request: Request, adapters: Adapters, env: Env) -> None:
 
     profile = request.profiles[request.from_stdin]
     adapter = adapters[profile.name]
-    body, headers = read_start_response(env.stdin.read())
+    try:
+        body, headers = read_start_response(env.stdin.read())
+    except UsageError as error:
+        raise UsageError(f"{error.message} (expected {adapter.start_response_hint})") from None
     ids = adapter.ids_from_start_response(body, headers)
     if not ids:
         raise UsageError(

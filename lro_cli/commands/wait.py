@@ -28,6 +28,10 @@ from lro_cli.render.base import Reporter
 
 OUTPUTS = ("ids", "json", "ndjson")
 SIGNAL_EXITS = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
+_ENDED_BY: dict[type[BaseException], ExitCode] = {
+    BrokenPipeError: ExitCode.PIPE_CLOSED,
+    KeyboardInterrupt: ExitCode.INTERRUPTED,
+}
 
 
 def run(opts: WaitOptions, env: Env) -> int:
@@ -53,10 +57,13 @@ def execute(opts: WaitOptions, env: Env, request: Request) -> WaitResult:
     try:
         outcomes = env.clock.run(_wait(opts, env, request, reporter, run_result))
     except LroError as error:
-        reporter.close([], error.exit_code)
+        # Refused before any poll (stdin, flags, profiles): one error line, no progress summary.
+        if run_result.started:
+            reporter.close([], error.exit_code)
         return WaitResult(ExitCode(fail(env, error, opts.common.debug)), [])
-    except BaseException:
-        reporter.close([], ExitCode.USAGE)  # never leave an animation on the screen
+    except BaseException as error:
+        # Never leave an animation on the screen; the summary says how the run really ends.
+        reporter.close([], _ENDED_BY.get(type(error), ExitCode.USAGE))
         raise
     code = _exit_code(outcomes, run_result)
     reporter.close(outcomes, code)
@@ -71,6 +78,7 @@ class _Run:
     def __init__(self) -> None:
         self.signal_exit: ExitCode | None = None
         self.fail_fast_hit: Outcome | None = None
+        self.started = False  # the engine is polling
 
 
 def _exit_code(outcomes: Sequence[Outcome], run_result: _Run) -> ExitCode:
@@ -93,6 +101,7 @@ async def _wait(
             targets.append(Target(ref, policy, functools.partial(adapter.fetch, ref.id)))
         engine = Engine(env.clock, reporter)
         _on_signals(run_result)
+        run_result.started = True
         try:
             outcomes = await engine.wait_all(targets, fail_fast=opts.fail_fast)
         except asyncio.CancelledError:

@@ -15,6 +15,20 @@ _TIMESTAMP = re.compile(
 )
 
 
+# SPEC.md "Naming an operation": an argument like this is the operation's own URL.
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
+
+
+def is_url(op_id: str) -> bool:
+    """Whether the operation was named by its URL (the session then GETs that URL as it is)."""
+    return _URL.match(op_id) is not None
+
+
+def own_id(payload: dict[str, Any], op_id: str) -> str:
+    """The id to show: the one asked for, or for an operation named by URL, the payload's."""
+    return (ident(payload.get("id")) if is_url(op_id) else None) or op_id
+
+
 def json_object(body: bytes) -> dict[str, Any] | None:
     """The body as a JSON object, or None when it is not one."""
     try:

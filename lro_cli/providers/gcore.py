@@ -16,7 +16,16 @@ from lro_cli.http import HttpSession, segment
 from lro_cli.model import ErrorInfo, Operation, PollResult, Progress, Resource, State
 from lro_cli.providers.base import ListQuery
 from lro_cli.providers.failures import error_for
-from lro_cli.providers.fields import ident, json_object, malformed, mapping, text, timestamp
+from lro_cli.providers.fields import (
+    ident,
+    is_url,
+    json_object,
+    malformed,
+    mapping,
+    own_id,
+    text,
+    timestamp,
+)
 from lro_cli.providers.listing import enough, matches, unique
 
 STATE_MAP: Final[Mapping[str, State]] = {
@@ -59,13 +68,13 @@ class GcoreProvider:
         self.page_size = max(1, min(page_size, MAX_PAGE))
 
     async def fetch(self, op_id: str) -> PollResult:
-        reply = await self.session.get(f"{TASKS}/{segment(op_id)}")
+        reply = await self.session.get(op_id if is_url(op_id) else f"{TASKS}/{segment(op_id)}")
         if reply.failure is not None:
             return PollResult(failure=reply.failure, retry_after=reply.retry_after)
         task = json_object(reply.body)
         if task is None:
             return malformed("Gcore task: the response is not a JSON object", reply.retry_after)
-        op = self.operation(task, op_id) if task.get("state") is not None else None
+        op = self.operation(task, own_id(task, op_id)) if task.get("state") is not None else None
         if op is None:
             return malformed("Gcore task: the response has no state", reply.retry_after)
         return PollResult(operation=op, retry_after=reply.retry_after)

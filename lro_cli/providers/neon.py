@@ -18,9 +18,11 @@ from lro_cli.providers.failures import error_for
 from lro_cli.providers.fields import (
     ident,
     integer,
+    is_url,
     json_object,
     malformed,
     mapping,
+    own_id,
     text,
     timestamp,
 )
@@ -68,7 +70,8 @@ class NeonProvider:
         return f"/projects/{segment(self.project_id)}/operations"
 
     async def fetch(self, op_id: str) -> PollResult:
-        reply = await self.session.get(f"{self._operations_path}/{segment(op_id)}")
+        path = op_id if is_url(op_id) else f"{self._operations_path}/{segment(op_id)}"
+        reply = await self.session.get(path)
         if reply.failure is not None:
             return PollResult(failure=reply.failure, retry_after=reply.retry_after)
         body = json_object(reply.body)
@@ -76,7 +79,7 @@ class NeonProvider:
             return malformed("Neon operation: the response is not a JSON object", reply.retry_after)
         # Documented as {"operation": {...}}; a bare operation object is accepted too.
         payload = body.get("operation", body)
-        op = self.operation(payload, op_id) if isinstance(payload, dict) else None
+        op = self.operation(payload, own_id(payload, op_id)) if isinstance(payload, dict) else None
         if op is None or op.raw_state is None:
             return malformed("Neon operation: the response has no status", reply.retry_after)
         return PollResult(operation=op, retry_after=reply.retry_after)
