@@ -92,6 +92,7 @@ Profile = Annotated[
     typer.Option(
         "--profile",
         "-p",
+        metavar="PROFILE",
         help="Profile to use (default: LRO_PROFILE, then default_profile).",
         autocompletion=_complete_profile,
         show_default=False,
@@ -101,6 +102,7 @@ ConfigPath = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--config",
+        metavar="FILE",
         help="Config file (default: LRO_CONFIG, then the user config dir).",
         show_default=False,
     ),
@@ -109,6 +111,7 @@ Timeout = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--timeout",
+        metavar="DURATION",
         help="Give up after this long (e.g. 30m, 2h, none); exit 124.",
         show_default=False,
     ),
@@ -117,6 +120,7 @@ Interval = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--interval",
+        metavar="DURATION",
         help="Poll every this long (e.g. 5s), overriding the profile.",
         show_default=False,
     ),
@@ -129,7 +133,9 @@ Debug = Annotated[
 Raw = Annotated[bool, typer.Option("--raw", help="Add the provider's raw payload to JSON.")]
 Ids = Annotated[
     list[str],
-    typer.Argument(help="Operation ids, PROFILE:ID, URLs, or - for stdin.", show_default=False),
+    typer.Argument(
+        metavar="ID", help="Operation ids, PROFILE:ID, URLs, or - for stdin.", show_default=False
+    ),
 ]
 
 
@@ -162,7 +168,9 @@ def _finish(code: int) -> None:
 @app.command()
 def get(
     ids: Ids,
-    output: Annotated[str, typer.Option("--output", "-o", help="table or json.")] = "table",
+    output: Annotated[
+        str, typer.Option("--output", "-o", metavar="FORMAT", help="table or json.")
+    ] = "table",
     exit_status: Annotated[
         bool, typer.Option("--exit-status", help="Exit code follows the states, as wait would.")
     ] = False,
@@ -186,7 +194,9 @@ def get(
 @app.command(short_help="Block until every operation is finished; print what they created.")
 def wait(
     ids: Ids,
-    output: Annotated[str, typer.Option("--output", "-o", help="ids, json or ndjson.")] = "ids",
+    output: Annotated[
+        str, typer.Option("--output", "-o", metavar="FORMAT", help="ids, json or ndjson.")
+    ] = "ids",
     fail_fast: Annotated[
         bool, typer.Option("--fail-fast", help="Stop at the first failed or cancelled operation.")
     ] = False,
@@ -229,10 +239,14 @@ def demo(
     "serve", short_help="Serve the simulator on loopback; print profiles that point at it."
 )
 def sim_serve(
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free).")] = 0,
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port on 127.0.0.1 (0: any free).")
+    ] = 0,
     scenario: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--scenario", help="Scenario file (YAML or JSON).", show_default=False),
+        typer.Option(
+            "--scenario", metavar="FILE", help="Scenario file (YAML or JSON).", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Serve the simulator on loopback and print the profiles that point at it."""
@@ -269,6 +283,9 @@ def config_validate(config: ConfigPath = None) -> None:
     _config_command("validate", None, config)
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): not one of SPEC.md's codes, so never mistaken
+
+
 def main() -> None:
     """Console entry point: exit codes per SPEC.md, 141 when stdout closes early."""
     # httpx imports its own command line (click, rich, pygments) when it can: tens of
@@ -281,6 +298,14 @@ def main() -> None:
         sys.exit(141)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # a bug in lro: one line, never a traceback without --debug
+        if "--debug" in sys.argv[1:]:
+            raise
+        sys.stderr.write(
+            f"lro: internal error ({type(exc).__name__}); run again with --debug for the "
+            "traceback, and please report it\n"
+        )
+        sys.exit(INTERNAL_ERROR)
 
 
 def _quiet_stdout() -> None:

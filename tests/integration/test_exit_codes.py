@@ -17,6 +17,7 @@ from tests.integration.harness import (
     WRONG_KEY,
     Dialect,
     LroSim,
+    gcore_task,
     neon_op,
 )
 
@@ -285,6 +286,28 @@ def test_timeout_exits_124_and_prints_a_resume_line(lro_sim: LroSim, dialect: Di
     assert f"{dialect.profile}:op-long" in words
     polls = rig.gets("op-long")
     assert max(polls) - min(polls) < 1.15  # none past the deadline (polls are 200 ms apart)
+
+
+@pytest.mark.parametrize(
+    ("op", "profile", "raw"),
+    [
+        (gcore_task("op-odd", {"at": 0, "state": "REBOOTING"}), "sim-gcore", "REBOOTING"),
+        (neon_op("op-odd", {"at": 0, "status": "suspending"}), "sim-neon", "suspending"),
+    ],
+    ids=["gcore", "neon"],
+)
+def test_an_undocumented_state_is_unknown_and_never_success(
+    lro_sim: LroSim, op: dict[str, object], profile: str, raw: str
+) -> None:
+    rig = lro_sim(op)
+    got = rig.run("get", "-o", "json", "--exit-status", f"{profile}:op-odd")
+    assert got.code == 8  # still in progress as far as anyone can tell
+    assert '"state": "unknown"' in got.out and f'"raw_state": "{raw}"' in got.out
+    result = rig.run("wait", "--timeout", "1s", f"{profile}:op-odd")
+    assert result.code == 124
+    assert result.out == ""
+    assert raw in result.err  # shown raw, warned about
+    assert len(rig.gets("op-odd")) >= 3  # polling went on
 
 
 def test_resume_line_is_shell_quoted(lro_sim: LroSim) -> None:
