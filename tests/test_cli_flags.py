@@ -32,9 +32,25 @@ def invoke(*args: str) -> Any:
 
 def test_wait_flags(captured: dict[str, Any]) -> None:
     result = invoke(
-        "wait", "-p", "neon-dev", "--config", "c.yaml", "--timeout", "30m", "--interval", "2s",
-        "--plain", "--quiet", "--debug", "--fail-fast", "--raw", "-o", "ndjson", "a", "b:c/d",
-    )  # fmt: skip
+        "wait",
+        "-p",
+        "neon-dev",
+        "--config",
+        "c.yaml",
+        "--timeout",
+        "30m",
+        "--interval",
+        "2s",
+        "--plain",
+        "--quiet",
+        "--debug",
+        "--fail-fast",
+        "--raw",
+        "-o",
+        "ndjson",
+        "a",
+        "b:c/d",
+    )
     assert result.exit_code == 7  # the command's exit code is the process's
     assert captured["opts"] == WaitOptions(
         ids=("a", "b:c/d"),
@@ -46,7 +62,7 @@ def test_wait_flags(captured: dict[str, Any]) -> None:
             plain=True,
             quiet=True,
             debug=True,
-        ),  # fmt: skip
+        ),
         output="ndjson",
         fail_fast=True,
         raw=True,
