@@ -28,32 +28,40 @@ DEFAULT_INTERVALS: Final[Mapping[str, float]] = {
 FALLBACK_INTERVAL: Final = 5.0
 
 
-def _gcore(profile: Profile, session: HttpSession) -> Provider:
-    from lro_cli.providers.gcore import GcoreProvider
-
-    return GcoreProvider(profile, session)
-
-
-def _neon(profile: Profile, session: HttpSession) -> Provider:
-    from lro_cli.providers.neon import NeonProvider
-
-    return NeonProvider(profile, session)
-
-
-ADAPTERS: Final[Mapping[str, Callable[[Profile, HttpSession], Provider]]] = {
-    "gcore": _gcore,
-    "neon": _neon,
+# provider → (module, class): imported only when a profile of that provider is used.
+ADAPTERS: Final[Mapping[str, tuple[str, str]]] = {
+    "gcore": ("lro_cli.providers.gcore", "GcoreProvider"),
+    "neon": ("lro_cli.providers.neon", "NeonProvider"),
+    "redpanda": ("lro_cli.providers.redpanda", "RedpandaProvider"),
+    "lakesail": ("lro_cli.providers.lakesail", "LakesailProvider"),
+    "google": ("lro_cli.providers.google", "GoogleProvider"),
+    "azure": ("lro_cli.providers.azure", "AzureProvider"),
+    "http": ("lro_cli.providers.declarative", "DeclarativeProvider"),
 }
 
 
-def create(profile: Profile, session: HttpSession) -> Provider:
-    """The adapter for the profile's provider; UsageError (exit 2) for one not built yet."""
-    factory = ADAPTERS.get(profile.provider)
+def adapter_class(profile: Profile) -> Callable[..., Provider]:
+    """The adapter class of the profile's provider; UsageError (exit 2) for one not built yet."""
+    import importlib
+
+    module_name, class_name = ADAPTERS.get(profile.provider, ("", ""))
+    try:
+        module = importlib.import_module(module_name) if module_name else None
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        module = None
+    factory = getattr(module, class_name, None) if module is not None else None
     if factory is None:
         raise UsageError(
             f"provider '{profile.provider}' (profile '{profile.name}') is not supported yet"
         )
-    return factory(profile, session)
+    return factory  # type: ignore[no-any-return]
+
+
+def create(profile: Profile, session: HttpSession) -> Provider:
+    """The adapter for the profile's provider, talking through `session`."""
+    return adapter_class(profile)(profile, session)
 
 
 def default_interval(provider_name: str) -> float:

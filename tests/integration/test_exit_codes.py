@@ -135,7 +135,9 @@ def test_unknown_id_exits_4_after_the_grace(lro_sim: LroSim, dialect: Dialect) -
     assert MISSING in result.err and "not found" in result.err
     misses = [r.time for r in rig.sim.requests if r.status == 404]
     assert len(misses) >= 3  # retried in the grace…
-    assert misses[-1] - misses[0] >= 0.95  # …for not_found_grace: 1s
+    # …for not_found_grace: 1 s from the start of the wait; the first request lands a little
+    # after that start (process and connection set-up), hence the slack.
+    assert misses[-1] - misses[0] >= 0.75
 
 
 def test_gone_mid_wait_exits_4_with_the_last_state(lro_sim: LroSim, dialect: Dialect) -> None:
@@ -193,7 +195,7 @@ def test_transient_errors_past_the_error_budget_exit_6(lro_sim: LroSim, dialect:
     assert result.code == 6
     assert "503" in result.err and "error budget" in result.err
     polls = rig.gets("op-flaky")
-    assert polls[-1] - polls[1] >= 0.95  # error_budget: 1s, from the first failure
+    assert polls[-1] - polls[1] >= 0.85  # error_budget: 1s from the first failure (less latency)
     assert len(polls) >= 5  # retried with backoff in between
 
 
