@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 
 from lro_cli.commands.runtime import (
@@ -78,11 +77,9 @@ def _exit_code(outcomes: Sequence[Outcome], exit_status: bool) -> ExitCode:
 def _show(opts: GetOptions, env: Env, outcomes: Sequence[Outcome], one_object: bool) -> None:
     found = [o for o in outcomes if o.operation is not None]
     if opts.output == "json":
-        from lro_cli.render.json import outcome_to_dict
+        from lro_cli.render.json import dumps_outcomes
 
-        items = [outcome_to_dict(o, raw=opts.raw) for o in outcomes]
-        document = items[0] if one_object and len(items) == 1 else items
-        env.write_out(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        env.write_out(dumps_outcomes(outcomes, one=one_object, raw=opts.raw))
         return
     operations = [o.operation for o in found if o.operation is not None]
     if not operations:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from lro_cli.env import Env
@@ -38,11 +37,9 @@ def print_results(
         if lines:
             env.write_out("".join(f"{line}\n" for line in lines))
     elif output == "json":
-        from lro_cli.render.json import outcome_to_dict
+        from lro_cli.render.json import dumps_outcomes
 
-        items = [outcome_to_dict(outcome, raw=raw) for outcome in outcomes]
-        document = items[0] if one_object and len(items) == 1 else items
-        env.write_out(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        env.write_out(dumps_outcomes(outcomes, one=one_object, raw=raw))
 
 
 def label(outcome: Outcome) -> str:

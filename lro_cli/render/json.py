@@ -172,8 +172,8 @@ def ndjson_done_event(
     }
 
 
-def dumps_operations(ops: Sequence[Operation], *, one: bool, raw: bool = False) -> str:
-    """`--output json` for operations: one object when `one` (and exactly one op), else an array."""
-    if one and len(ops) == 1:
-        return dumps_one(operation_to_dict(ops[0], raw=raw))
-    return dumps_many(operation_to_dict(op, raw=raw) for op in ops)
+def dumps_outcomes(outcomes: Sequence[Outcome], *, one: bool, raw: bool = False) -> str:
+    """`get`/`wait --output json`: one object when the command line named exactly one operation."""
+    if one and len(outcomes) == 1:
+        return dumps_one(outcome_to_dict(outcomes[0], raw=raw))
+    return dumps_many(outcome_to_dict(outcome, raw=raw) for outcome in outcomes)
