@@ -208,6 +208,13 @@ def wait(
     quiet: Quiet = False,
     debug: Debug = False,
     raw: Raw = False,
+    cancel_on_interrupt: Annotated[
+        bool,
+        typer.Option(
+            "--cancel-on-interrupt",
+            help="On Ctrl-C / SIGTERM, ask the provider to cancel what still runs.",
+        ),
+    ] = False,
 ) -> None:
     """Block until every operation is finished; print the resources they created."""
     from lro_cli.commands import wait as command
@@ -215,9 +222,26 @@ def wait(
     from lro_cli.options import WaitOptions
 
     common = _common(profile, config, timeout, interval, plain, quiet, debug)
-    _finish(
-        command.run(WaitOptions(tuple(ids), common, output, fail_fast, raw), Env.from_process())
+    opts = WaitOptions(
+        tuple(ids), common, output, fail_fast, raw, cancel_on_interrupt=cancel_on_interrupt
     )
+    _finish(command.run(opts, Env.from_process()))
+
+
+@app.command(short_help="Ask the provider to cancel operations, where its API can.")
+def cancel(
+    ids: Ids,
+    profile: Profile = None,
+    config: ConfigPath = None,
+    debug: Debug = False,
+) -> None:
+    """Ask the provider to cancel each operation (best effort); follow with `lro wait`."""
+    from lro_cli.commands import cancel as command
+    from lro_cli.env import Env
+    from lro_cli.options import CancelOptions
+
+    opts = CancelOptions(tuple(ids), _common(profile, config, debug=debug))
+    _finish(command.run(opts, Env.from_process()))
 
 
 @app.command(short_help="Scripted operations on the embedded simulator: no account needed.")

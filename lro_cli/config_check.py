@@ -180,10 +180,29 @@ def _combination_problems(name: str, provider: str, raw: Mapping[Any, Any]) -> l
         if given("token") and (given("client_id") or given("client_secret")):
             text = "is set together with client_id/client_secret: use a token or the OAuth client"
             problems.append(Problem(name, "token", text))
+    if provider == "http":
+        problems += _unused_http_rules(name, raw)
     for key in REQUIRED_KEYS.get(provider, ()):
         if not given(key):
             problems.append(Problem(name, key, f"is required for provider {provider!r}"))
     return problems
+
+
+# http rules that only mean something alongside another one: alone, they would be ignored.
+_HTTP_RULE_NEEDS = {
+    "items_path": "list",
+    "next_path": "list",
+    "cursor_param": "next_path",
+    "progress_max": "progress_path",
+}
+
+
+def _unused_http_rules(name: str, raw: Mapping[Any, Any]) -> list[Problem]:
+    return [
+        Problem(name, key, f"has no effect without '{needed}': set it too, or remove {key}")
+        for key, needed in _HTTP_RULE_NEEDS.items()
+        if key in raw and needed not in raw
+    ]
 
 
 def transport_problems(name: str, values: Mapping[str, Any]) -> list[Problem]:

@@ -22,6 +22,7 @@ from lro_cli.model import State
 Checker = Callable[[object], Any]
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class Deferred(str):
@@ -165,6 +166,10 @@ def _template(value: object) -> str:
     text = _text(value)
     if "{id}" not in text:
         raise ValueError(f"must contain {{id}} where the operation id goes, not {text!r}")
+    # Only {id} is filled in: any other placeholder would be sent to the server as written.
+    others = sorted({f"{{{name}}}" for name in _PLACEHOLDER.findall(text)} - {"{id}"})
+    if others:
+        raise ValueError(f"must hold no placeholder but {{id}} (write {others[0]} out)")
     return text
 
 

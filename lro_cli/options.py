@@ -32,6 +32,13 @@ class WaitOptions:
     output: str = "ids"  # ids | json | ndjson
     fail_fast: bool = False
     raw: bool = False
+    cancel_on_interrupt: bool = False  # on SIGINT / SIGTERM, ask to cancel what still runs
+
+
+@dataclass(frozen=True)
+class CancelOptions:
+    ids: tuple[str, ...]
+    common: CommonOptions = CommonOptions()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lro_cli import cli
-from lro_cli.options import CommonOptions, GetOptions, WaitOptions
+from lro_cli.options import CancelOptions, CommonOptions, GetOptions, WaitOptions
 
 
 @pytest.fixture
@@ -19,10 +19,11 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen["opts"] = opts
         return 7
 
-    from lro_cli.commands import get, wait
+    from lro_cli.commands import cancel, get, wait
 
     monkeypatch.setattr(wait, "run", fake_run)
     monkeypatch.setattr(get, "run", fake_run)
+    monkeypatch.setattr(cancel, "run", fake_run)
     return seen
 
 
@@ -82,10 +83,42 @@ def test_get_flags(captured: dict[str, Any]) -> None:
     )
 
 
+def test_wait_cancel_on_interrupt(captured: dict[str, Any]) -> None:
+    invoke("wait", "--cancel-on-interrupt", "op-1")
+    assert captured["opts"] == WaitOptions(ids=("op-1",), cancel_on_interrupt=True)
+
+
+def test_cancel_flags(captured: dict[str, Any]) -> None:
+    result = invoke("cancel", "-p", "g", "--config", "c.yaml", "--debug", "a", "g:b/c")
+    assert result.exit_code == 7
+    assert captured["opts"] == CancelOptions(
+        ids=("a", "g:b/c"), common=CommonOptions(profile="g", config="c.yaml", debug=True)
+    )
+
+
+def test_cancel_defaults(captured: dict[str, Any]) -> None:
+    invoke("cancel", "op-1")
+    assert captured["opts"] == CancelOptions(ids=("op-1",))
+
+
 @pytest.mark.parametrize(
     "args",
-    [["wait"], ["wait", "--no-such-flag", "x"], ["get"], ["frobnicate"]],
-    ids=["wait-without-ids", "unknown-flag", "get-without-ids", "unknown-verb"],
+    [
+        ["wait"],
+        ["wait", "--no-such-flag", "x"],
+        ["get"],
+        ["frobnicate"],
+        ["cancel"],
+        ["cancel", "--timeout", "5s", "x"],
+    ],
+    ids=[
+        "wait-without-ids",
+        "unknown-flag",
+        "get-without-ids",
+        "unknown-verb",
+        "cancel-without-ids",
+        "cancel-has-no-timeout",
+    ],
 )
 def test_usage_errors_exit_2_before_any_command_runs(
     captured: dict[str, Any], args: list[str]

@@ -261,6 +261,30 @@ PROVIDER_ERRORS = [
         "api_key_header",
         "header name",
     ),
+    (
+        "provider: http\nbase_url: https://x.example\nget: /p/{project}/b/{id}\n"
+        "state_path: s\nstates: {a: failed}\n",
+        "get",
+        "write {project} out",
+    ),
+    (
+        "provider: http\nbase_url: https://x.example\nget: /b/{id}\nstate_path: s\n"
+        "states: {a: failed}\nitems_path: items\n",
+        "items_path",
+        "has no effect without 'list'",
+    ),
+    (
+        "provider: http\nbase_url: https://x.example\nget: /b/{id}\nstate_path: s\n"
+        "states: {a: failed}\nlist: /b\ncursor_param: after\n",
+        "cursor_param",
+        "has no effect without 'next_path'",
+    ),
+    (
+        "provider: http\nbase_url: https://x.example\nget: /b/{id}\nstate_path: s\n"
+        "states: {a: failed}\nprogress_max: 10\n",
+        "progress_max",
+        "has no effect without 'progress_path'",
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ from lro_cli.config_schema import COMMON_KEYS, PROVIDER_KEYS, PROVIDERS, SECRET_
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.yaml"
 TEXT = EXAMPLE.read_text()
-NOT_YET = ("redpanda", "google", "azure", "lakesail", "http")
+NOT_YET = ("redpanda", "azure", "lakesail")
 
 
 def referenced_variables() -> dict[str, str]:

@@ -221,6 +221,23 @@ def test_cross_origin_redirect_is_refused_without_following(reg: Registry) -> No
     assert [r.url.host for r in reg.requests] == ["api.example.com"]
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize(
+    "location", ["https://results.example.net/out/1", "/prefix/v2/ops/2"], ids=["other", "same"]
+)
+def test_redirect_not_followed_when_asked_comes_back_unclassified(
+    reg: Registry, status: int, location: str
+) -> None:
+    moved = httpx.Response(status, headers={"Location": location, "Retry-After": "4"})
+    reg.register("GET", "/prefix/v2/ops/1", moved)
+    session = make_session(reg, make_profile(base_url=BASE), StaticAuth({"Authorization": "K"}))
+    reply = asyncio.run(session.get("/ops/1", follow_redirects=False))
+    assert (reply.status, reply.failure, reply.retry_after) == (status, None, 4.0)
+    assert reply.headers["location"] == location
+    assert reply.url == f"{BASE}/ops/1"
+    assert len(reg.requests) == 1
+
+
 def test_redirect_loop_ends_as_protocol(reg: Registry) -> None:
     for _ in range(6):
         reg.register("GET", "/prefix/v2/ops/1", httpx.Response(301, headers={"Location": "1"}))

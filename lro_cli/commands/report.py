@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from lro_cli.env import Env
 from lro_cli.errors import ExitCode
-from lro_cli.model import Outcome
+from lro_cli.model import OperationRef, Outcome
 
 WHAT_HAPPENED = {
     ExitCode.FAILED: "failed",
@@ -53,9 +53,11 @@ def print_outcomes(
     fail_fast_hit: Outcome | None,
     *,
     errors: bool,
+    cancel_asked: Sequence[OperationRef] = (),
 ) -> None:
     """How to resume what still runs; with `errors`, one line per operation that did not succeed
-    (otherwise the progress log has already said so)."""
+    (otherwise the progress log has already said so). `cancel_asked`: operations the provider
+    accepted to cancel (`--cancel-on-interrupt`)."""
     from lro_cli.commands.runtime import print_error
     from lro_cli.naming import resume_command
 
@@ -79,8 +81,12 @@ def print_outcomes(
         reason = "timed out"
     count = len(still_running)
     noun = "operation still runs" if count == 1 else "operations still run"
+    asked = sum(1 for ref in still_running if ref in cancel_asked)
+    cancelled = "nothing was cancelled"
+    if asked:
+        cancelled = "cancel requested" + ("" if asked == count else f" for {asked} of them")
     print_error(
         env,
-        f"{reason}: {count} {noun} server-side; nothing was cancelled. "
+        f"{reason}: {count} {noun} server-side; {cancelled}. "
         f"Resume with: {resume_command('wait', still_running)}",
     )

@@ -166,7 +166,9 @@ class Adapters(AbstractAsyncContextManager["Adapters"]):
             session = HttpSession(
                 self._client,
                 profile,
-                registry.make_auth(profile),
+                registry.make_auth(
+                    profile, self._client, monotonic=self._env.clock.monotonic, debug=debug_log
+                ),
                 debug=debug_log,
                 now=self._env.clock.now,
             )

@@ -46,7 +46,9 @@ def run(opts: SimServeOptions, env: Env, *, stop: threading.Event | None = None)
             env.write_out(profiles_yaml(server.url, scenario))
             env.write_err(
                 f"lro: simulator serving on {server.url} (Gcore under /gcore, Neon under"
-                " /neon/api/v2); press Ctrl-C to stop\n"
+                " /neon/api/v2, Redpanda under /redpanda, LakeSail under /lakesail/api/v1,"
+                " Google under /google, Azure under /azure, http jobs under /custom);"
+                " press Ctrl-C to stop\n"
             )
             # Short waits: a signal handler runs on the main thread only between them.
             while not stop.wait(0.2):
@@ -71,6 +73,53 @@ def sim_profiles(url: str, scenario: Scenario) -> dict[str, dict[str, Any]]:
             "base_url": f"{url}/neon/api/v2",
             "project_id": scenario.neon_project_id,
             "api_key": scenario.credentials.neon_api_key,
+        },
+        "sim-redpanda": {
+            "provider": "redpanda",
+            "base_url": f"{url}/redpanda",
+            "client_id": scenario.credentials.redpanda_client_id,
+            "client_secret": scenario.credentials.redpanda_client_secret,
+            "token_url": f"{url}/redpanda/oauth/token",
+            "audience": scenario.credentials.redpanda_audience,
+        },
+        "sim-lakesail": {
+            "provider": "lakesail",
+            "base_url": f"{url}/lakesail/api/v1",
+            "token": scenario.credentials.lakesail_token,
+        },
+        "sim-google": {
+            "provider": "google",
+            "base_url": f"{url}/google",
+            "token": scenario.credentials.google_token,
+            "parent": scenario.google_parent,
+        },
+        "sim-azure": {
+            "provider": "azure",
+            "base_url": f"{url}/azure",
+            "token": scenario.credentials.azure_token,
+        },
+        "sim-http": {
+            # The /custom job API's shape: see lro_cli.sim.custom.
+            "provider": "http",
+            "base_url": f"{url}/custom",
+            "api_key": scenario.credentials.http_api_key,
+            "get": "/jobs/{id}",
+            "state_path": "job.phase",
+            "states": {
+                "QUEUED": "pending",
+                "RUNNING": "running",
+                "DONE": "succeeded",
+                "BROKEN": "failed",
+            },
+            "progress_path": "job.pct",
+            "error_path": "job.failure.reason",
+            "resource_path": "job.outputs",
+            "start_id_path": "job.id",
+            "list": "/jobs",
+            "items_path": "items",
+            "id_path": "id",
+            "next_path": "next",
+            "cursor_param": "cursor",
         },
     }
 

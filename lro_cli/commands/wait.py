@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from lro_cli.commands.progress import progress_reporter
@@ -22,8 +22,9 @@ from lro_cli.commands.runtime import (
 from lro_cli.engine import Engine, Target
 from lro_cli.env import Env
 from lro_cli.errors import ExitCode, LroError, UsageError, most_severe
-from lro_cli.model import Outcome
+from lro_cli.model import OperationRef, Outcome
 from lro_cli.options import WaitOptions
+from lro_cli.providers.base import Cancellable
 from lro_cli.render.base import Reporter
 
 OUTPUTS = ("ids", "json", "ndjson")
@@ -70,7 +71,14 @@ def execute(opts: WaitOptions, env: Env, request: Request) -> WaitResult:
     from lro_cli.commands.report import print_outcomes, print_results
 
     print_results(env, opts.output, outcomes, request.one_object, opts.raw)
-    print_outcomes(env, outcomes, code, run_result.fail_fast_hit, errors=opts.common.quiet)
+    print_outcomes(
+        env,
+        outcomes,
+        code,
+        run_result.fail_fast_hit,
+        errors=opts.common.quiet,
+        cancel_asked=run_result.cancel_asked,
+    )
     return WaitResult(code, outcomes)
 
 
@@ -79,6 +87,8 @@ class _Run:
         self.signal_exit: ExitCode | None = None
         self.fail_fast_hit: Outcome | None = None
         self.started = False  # the engine is polling
+        self.cancellers: Mapping[str, Cancellable] = {}  # with --cancel-on-interrupt
+        self.cancel_asked: list[OperationRef] = []  # the provider accepted to cancel these
 
 
 def _exit_code(outcomes: Sequence[Outcome], run_result: _Run) -> ExitCode:
@@ -93,6 +103,10 @@ async def _wait(
     opts: WaitOptions, env: Env, request: Request, reporter: Reporter, run_result: _Run
 ) -> list[Outcome]:
     async with Adapters(env, request.profiles, opts.common.debug) as adapters:
+        if opts.cancel_on_interrupt:
+            from lro_cli.commands.cancel import require_cancel
+
+            run_result.cancellers = require_cancel(adapters, request.profiles)  # exit 2 first
         read_stdin_refs(request, adapters, env)
         targets = []
         for ref in request.refs:
@@ -108,10 +122,18 @@ async def _wait(
             if run_result.signal_exit is None:
                 raise
             code = run_result.signal_exit
-            return [
+            stopped = [
                 engine.outcomes.get(t.ref) or Outcome(t.ref, code, engine.latest.get(t.ref))
                 for t in targets
             ]
+            if run_result.cancellers:
+                from lro_cli.commands.cancel import cancel_after_interrupt
+
+                unfinished = [o.ref for o in stopped if o.ref not in engine.outcomes]
+                run_result.cancel_asked = await cancel_after_interrupt(
+                    env, run_result.cancellers, unfinished
+                )
+            return stopped
         run_result.fail_fast_hit = engine.fail_fast_outcome
         return outcomes
 

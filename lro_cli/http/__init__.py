@@ -15,17 +15,20 @@ from lro_cli.http._classify import (
     describe_error,
     parse_retry_after,
 )
+from lro_cli.http._oauth import ClientCredentialsAuth, TokenEndpointUnavailable
 from lro_cli.http._redact import redact
 from lro_cli.http._session import HttpReply, HttpSession, Params, origin, segment
 
 __all__ = [
     "Auth",
+    "ClientCredentialsAuth",
     "DescribeError",
     "HttpReply",
     "HttpSession",
     "Params",
     "StaticAuth",
     "TokenCommandAuth",
+    "TokenEndpointUnavailable",
     "bearer",
     "classify_exception",
     "classify_status",

@@ -23,6 +23,7 @@ from lro_cli.http._classify import (
     describe_error,
     parse_retry_after,
 )
+from lro_cli.http._oauth import TokenEndpointUnavailable
 from lro_cli.http._redact import CONTROL, redact
 from lro_cli.model import FailureKind, PollFailure
 
@@ -113,8 +114,16 @@ class HttpSession:
         params: Params | None = None,
         *,
         describe_error: DescribeError = describe_error,
+        follow_redirects: bool = True,
     ) -> HttpReply:
-        return await self.request("GET", path_or_url, params=params, describe_error=describe_error)
+        """GET once. `follow_redirects=False` hands a 3xx back unfollowed, `failure` None."""
+        return await self.request(
+            "GET",
+            path_or_url,
+            params=params,
+            describe_error=describe_error,
+            follow_redirects=follow_redirects,
+        )
 
     async def request(
         self,
@@ -124,6 +133,7 @@ class HttpSession:
         params: Params | None = None,
         json_body: Any = None,
         describe_error: DescribeError = describe_error,
+        follow_redirects: bool = True,
     ) -> HttpReply:
         url = self.url_for(path_or_url)
         if not self.same_origin(url):
@@ -148,6 +158,10 @@ class HttpSession:
                     if await self.auth.refresh(headers):
                         continue
                 if response.status_code in REDIRECT_STATUSES:
+                    if not follow_redirects:
+                        # For dialects where a redirect ends the operation (Azure's
+                        # request-reply): the caller reads Location and never follows it.
+                        return self._reply(response, url, None)
                     target = self._follow(response, hops)
                     if isinstance(target, PollFailure):
                         return self._reply(response, url, target)
@@ -164,7 +178,10 @@ class HttpSession:
                 )
                 return self._reply(response, url, failure)
         except AuthError as exc:
-            return self._failed(FailureKind.AUTH, exc.message, url)
+            # A token endpoint that is down is a network problem, not refused credentials.
+            unavailable = isinstance(exc, TokenEndpointUnavailable)
+            kind = FailureKind.TRANSIENT if unavailable else FailureKind.AUTH
+            return self._failed(kind, exc.message, url)
 
     def _follow(self, response: httpx.Response, hops: int) -> str | PollFailure:
         """Where a redirect may be followed with credentials, or why it may not."""

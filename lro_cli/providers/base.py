@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
-from lro_cli.model import Operation, PollResult, State
+from lro_cli.model import Operation, PollFailure, PollResult, State
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,24 @@ class Provider(Protocol):
     def ids_from_start_response(self, body: object, headers: Mapping[str, str]) -> list[str]:
         """The operation ids a starting response names (for `lro wait -`); [] if none."""
         ...
+
+
+class Cancellable(Protocol):
+    """An optional capability: a dialect whose API can cancel an operation (Google's `:cancel`).
+
+    An adapter has it by setting `can_cancel = True` and defining `cancel`; one that declares
+    nothing cannot cancel, so adapters written before this capability need no change.
+    """
+
+    can_cancel: bool
+
+    async def cancel(self, op_id: str) -> PollFailure | None:
+        """Ask once; None once the provider accepted (it may still finish), else why not."""
+        ...
+
+
+def cancel_capability(provider: Provider) -> Cancellable | None:
+    """The adapter as a Cancellable, or None where its provider cannot cancel."""
+    if getattr(provider, "can_cancel", False) is not True:
+        return None
+    return cast(Cancellable, provider) if callable(getattr(provider, "cancel", None)) else None

@@ -61,6 +61,7 @@ class GcoreProvider:
     name = "gcore"
     default_interval = 5.0
     start_response_hint = 'a Gcore response with {"tasks": ["<task id>", ...]}'
+    can_cancel = False  # PROVIDERS.md: no cancel endpoint
 
     def __init__(self, profile: Profile, session: HttpSession, *, page_size: int = 100) -> None:
         self.profile = profile

@@ -55,6 +55,7 @@ class NeonProvider:
     name = "neon"
     default_interval = 2.0
     start_response_hint = 'a Neon response with "operations": [{"id": …}] or "operation"'
+    can_cancel = False  # PROVIDERS.md: no cancel endpoint
 
     def __init__(self, profile: Profile, session: HttpSession, *, page_size: int = 100) -> None:
         project_id = ident(profile.options.get("project_id"))

@@ -10,9 +10,12 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from lro_cli.config import Profile
+from lro_cli.config_schema import OPTION_DEFAULTS
 from lro_cli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
+    import httpx
+
     from lro_cli.http import Auth, HttpSession
     from lro_cli.providers.base import Provider
 
@@ -26,6 +29,7 @@ DEFAULT_INTERVALS: Final[Mapping[str, float]] = {
     "http": 5.0,
 }
 FALLBACK_INTERVAL: Final = 5.0
+REDPANDA_TOKEN_URL: Final = OPTION_DEFAULTS["redpanda"]["token_url"]
 
 
 # provider → (module, class): imported only when a profile of that provider is used.
@@ -69,9 +73,21 @@ def default_interval(provider_name: str) -> float:
     return DEFAULT_INTERVALS.get(provider_name, FALLBACK_INTERVAL)
 
 
-def make_auth(profile: Profile) -> Auth:
-    """The credentials scheme of the profile's provider (PROVIDERS.md "Auth" lines)."""
-    from lro_cli.http import StaticAuth, TokenCommandAuth
+def make_auth(
+    profile: Profile,
+    client: httpx.AsyncClient | None = None,
+    *,
+    monotonic: Callable[[], float] | None = None,
+    debug: Callable[[str], None] | None = None,
+) -> Auth:
+    """The credentials scheme of the profile's provider (PROVIDERS.md "Auth" lines).
+
+    `client`, `monotonic` and `debug` serve an OAuth token exchange (Redpanda): the run's HTTP
+    client, its clock for token expiry, and its debug log.
+    """
+    import time
+
+    from lro_cli.http import ClientCredentialsAuth, StaticAuth, TokenCommandAuth
 
     creds = profile.credentials
     extra = dict(creds.headers)
@@ -83,9 +99,17 @@ def make_auth(profile: Profile) -> Auth:
         header = str(profile.options.get("api_key_header") or "X-API-Key")
         extra[header] = creds.api_key
     if profile.provider == "redpanda" and creds.client_id and not creds.token:
-        raise UsageError(
-            f"profile '{profile.name}': OAuth2 client credentials are not supported yet; "
-            "set token instead"
+        if not creds.client_secret:
+            raise ConfigError(f"profile '{profile.name}': client_id needs client_secret")
+        return ClientCredentialsAuth(
+            token_url=str(profile.options.get("token_url") or REDPANDA_TOKEN_URL),
+            client_id=creds.client_id,
+            client_secret=creds.client_secret,
+            audience=str(profile.options.get("audience") or "") or None,
+            client=client,
+            monotonic=monotonic or time.monotonic,
+            extra_headers=extra,
+            debug=debug,
         )
     # Neon's API key is a bearer token; elsewhere `token` is.
     token = creds.token or (creds.api_key if profile.provider == "neon" else None)

@@ -14,12 +14,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
+from lro_cli.sim.azure import AzureDialect
+from lro_cli.sim.custom import CustomDialect
 from lro_cli.sim.exchange import Answer, Dialect, RequestRecord, SimRequest, SimResponse
 from lro_cli.sim.faults import apply_fault, http_date, plain
 from lro_cli.sim.gcore import GcoreDialect
+from lro_cli.sim.google import GoogleDialect
+from lro_cli.sim.lakesail import LakesailDialect
 from lro_cli.sim.loading import load_scenario, parse_operation
 from lro_cli.sim.neon import NeonDialect
 from lro_cli.sim.operations import OperationBook, World
+from lro_cli.sim.redpanda import RedpandaDialect
 from lro_cli.sim.scenario import Fault, Scenario, ScriptedOperation
 
 ScenarioSource = Scenario | Mapping[str, Any] | str | os.PathLike[str]
@@ -47,7 +52,15 @@ class Simulator:
         self._wall = wall or _wall_following(clock)
         # One lock: the threaded server calls handle() from many threads, and handling is quick.
         self._lock = threading.RLock()
-        self.dialects: tuple[Dialect, ...] = (GcoreDialect(), NeonDialect())
+        self.dialects: tuple[Dialect, ...] = (
+            GcoreDialect(),
+            NeonDialect(),
+            RedpandaDialect(),
+            LakesailDialect(),
+            GoogleDialect(),
+            AzureDialect(),
+            CustomDialect(),
+        )
         self.requests: list[RequestRecord] = []
         self._scenario = Scenario()
         self._book = OperationBook()
@@ -82,6 +95,12 @@ class Simulator:
         with self._lock:
             self._book.add(spec)
         return spec
+
+    def token_requests(self, dialect: str = "redpanda") -> list[RequestRecord]:
+        """The logged requests to a dialect's token endpoint."""
+        return [
+            r for r in self.requests if r.dialect == dialect and r.path.endswith("/oauth/token")
+        ]
 
     def polls(self, operation_id: str) -> list[RequestRecord]:
         """The logged GET requests that concerned one operation."""

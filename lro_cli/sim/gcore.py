@@ -15,14 +15,17 @@ from lro_cli.sim.scenario import ScriptedOperation, Step
 
 STATES = ("NEW", "RUNNING", "FINISHED", "ERROR")
 TERMINAL = frozenset({"FINISHED", "ERROR"})
-# Every key of `created_resources`, as Gcore's API schema lists them; all are present once set.
+# Every key of `created_resources`, as Gcore's API schema lists them (the `CreatedResources` of
+# the `gcore` SDK 0.59, generated from it: `heat` is gone, `clusters` and the security groups are
+# new); all are present once set.
 CREATED_RESOURCE_KEYS = (
-    "ai_clusters", "api_keys", "caas_containers", "ddos_profiles", "faas_functions",
-    "faas_namespaces", "file_shares", "floatingips", "healthmonitors", "heat", "images",
+    "ai_clusters", "api_keys", "caas_containers", "clusters", "ddos_profiles", "faas_functions",
+    "faas_namespaces", "file_shares", "floatingips", "healthmonitors", "images",
     "inference_instances", "instances", "k8s_clusters", "k8s_pools", "l7polices", "l7rules",
     "laas_topic", "listeners", "loadbalancers", "members", "networks", "pools", "ports",
     "postgresql_clusters", "projects", "registry_registries", "registry_users", "routers",
-    "secrets", "servergroups", "snapshots", "subnets", "volumes",
+    "secrets", "security_group_rules", "security_groups", "servergroups", "snapshots", "subnets",
+    "volumes",
 )  # fmt: skip
 _EXCEPTION_CLASSES = {400: "ValidationError", 401: "NotAuthenticated", 404: "NotFoundError"}
 DEFAULT_USER_ID = 1234

@@ -10,6 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lro_cli.sim.dialect_keys import (
+    CREDENTIAL_TEXTS,
+    INITIAL_FIELDS,
+    OPTIONS,
+    STEP_FIELDS,
+    check_options,
+)
 from lro_cli.sim.scenario import (
     DIALECTS,
     FAULT_KINDS,
@@ -21,18 +28,7 @@ from lro_cli.sim.scenario import (
     Step,
 )
 
-_STEP_FIELDS = {
-    "gcore": frozenset({"detailed_state", "error", "created_resources", "data"}),
-    "neon": frozenset(
-        {"branch_id", "endpoint_id", "error", "retry_at", "failures_count", "total_duration_ms"}
-    ),
-}
 _STEP_KEYS = frozenset({"at", "state", "status", "extra"})
-# Operation-level keys that seed the first step's fields.
-_INITIAL_FIELDS = {
-    "gcore": frozenset({"data", "user_id", "request_id"}),
-    "neon": frozenset({"branch_id", "endpoint_id"}),
-}
 _OPERATION_KEYS = frozenset(
     {"dialect", "id", "type", "timeline", "faults", "expire_after", "age", "created_by_call"}
     | {"project_id", "region_id", "extra"}
@@ -94,18 +90,17 @@ def parse_scenario(data: Any) -> Scenario:
     _no_unknown(
         top,
         {"description", "credentials", "neon_project_id", "gcore_project_id", "gcore_region_id"}
-        | {"faults", "operations"},
+        | {"faults", "operations", "google_parent", "azure_subscription"},
         "scenario",
     )
-    creds = _mapping(top.get("credentials") or {}, "credentials")
-    _no_unknown(creds, {"gcore_api_key", "neon_api_key"}, "credentials")
     base = Scenario()
     scenario = Scenario(
-        credentials=Credentials(
-            gcore_api_key=_text(creds.get("gcore_api_key", "sim-gcore-key"), "gcore_api_key"),
-            neon_api_key=_text(creds.get("neon_api_key", "sim-neon-key"), "neon_api_key"),
-        ),
+        credentials=_credentials(top.get("credentials") or {}),
         neon_project_id=_text(top.get("neon_project_id", base.neon_project_id), "neon_project_id"),
+        google_parent=_text(top.get("google_parent", base.google_parent), "google_parent"),
+        azure_subscription=_text(
+            top.get("azure_subscription", base.azure_subscription), "azure_subscription"
+        ),
         gcore_project_id=_integer(top.get("gcore_project_id", 1), "gcore_project_id"),
         gcore_region_id=_integer(top.get("gcore_region_id", 1), "gcore_region_id"),
         description=str(top.get("description", "")),
@@ -126,6 +121,23 @@ def parse_scenario(data: Any) -> Scenario:
     return replace(scenario, operations=operations)
 
 
+def _credentials(data: Any) -> Credentials:
+    creds = _mapping(data, "credentials")
+    allowed = set(CREDENTIAL_TEXTS) | {"redpanda_expires_in", "redpanda_token_lifetime"}
+    _no_unknown(creds, allowed, "credentials")
+    base = Credentials()
+    texts = {key: _text(creds.get(key, getattr(base, key)), key) for key in CREDENTIAL_TEXTS}
+    expires_in = _integer(creds.get("redpanda_expires_in", base.redpanda_expires_in), "expires_in")
+    if expires_in < 1:
+        raise ScenarioError("credentials.redpanda_expires_in: must be positive")
+    lifetime = creds.get("redpanda_token_lifetime")
+    return Credentials(
+        **texts,
+        redpanda_expires_in=expires_in,
+        redpanda_token_lifetime=None if lifetime is None else _seconds(lifetime, "lifetime"),
+    )
+
+
 def parse_operation(
     data: Any, scenario: Scenario | None = None, *, where: str = "operation"
 ) -> ScriptedOperation:
@@ -135,15 +147,21 @@ def parse_operation(
     dialect = item.get("dialect")
     if dialect not in DIALECTS:
         raise ScenarioError(f"{where}.dialect: expected one of {', '.join(DIALECTS)}")
-    _no_unknown(item, _OPERATION_KEYS | _INITIAL_FIELDS[dialect], where)
+    _no_unknown(item, _OPERATION_KEYS | INITIAL_FIELDS[dialect] | OPTIONS[dialect], where)
     if "id" not in item or "type" not in item:
         raise ScenarioError(f"{where}: 'id' and 'type' are required")
-    initial = {key: item[key] for key in _INITIAL_FIELDS[dialect] if key in item}
+    initial = {key: item[key] for key in INITIAL_FIELDS[dialect] if key in item}
     extra = dict(_mapping(item.get("extra") or {}, f"{where}.extra"))
     steps = _parse_timeline(item.get("timeline"), dialect, initial, extra, f"{where}.timeline")
-    default_project: str | int = (
-        scenario.neon_project_id if dialect == "neon" else scenario.gcore_project_id
-    )
+    options = {key: item[key] for key in OPTIONS[dialect] if key in item}
+    check_options(dialect, options, where)
+    default_project: str | int = {
+        "gcore": scenario.gcore_project_id,
+        "neon": scenario.neon_project_id,
+        # A Google operation's scope is its parent; Azure's is the subscription.
+        "google": item.get("parent", scenario.google_parent),
+        "azure": scenario.azure_subscription,
+    }.get(dialect, "-")
     project_id = item.get("project_id", default_project)
     if dialect == "gcore":
         project_id = _integer(project_id, f"{where}.project_id")
@@ -166,6 +184,7 @@ def parse_operation(
         expire_after=None if expire_after is None else _seconds(expire_after, "expire_after"),
         age=_seconds(item.get("age", 0), f"{where}.age"),
         created_by_call=_batch(created_by_call, f"{where}.created_by_call"),
+        options=options,
     )
 
 
@@ -180,7 +199,7 @@ def _parse_timeline(
     state: str | None = None
     for i, raw in enumerate(entries):
         step = dict(_mapping(raw, f"{where}[{i}]"))
-        _no_unknown(step, _STEP_FIELDS[dialect] | _STEP_KEYS, f"{where}[{i}]")
+        _no_unknown(step, STEP_FIELDS[dialect] | _STEP_KEYS, f"{where}[{i}]")
         at = _seconds(step.pop("at", None), f"{where}[{i}].at")
         if steps and at < steps[-1].at:
             raise ScenarioError(f"{where}[{i}].at: steps must be in time order")
@@ -189,6 +208,9 @@ def _parse_timeline(
         if raw_state is None:
             raise ScenarioError(f"{where}[{i}]: the first step needs a state")
         state = _text(raw_state, f"{where}[{i}].state")
+        if dialect == "google" and state not in ("running", "done"):
+            # An AIP-151 operation has no state text: only `done`, told from error/response.
+            raise ScenarioError(f"{where}[{i}].state: expected running or done")
         extra.update(_mapping(step.pop("extra", {}), f"{where}[{i}].extra"))
         fields.update(step)
         steps.append(Step(at=at, state=state, fields=dict(fields), extra=dict(extra)))

@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from lro_cli.sim.scenario import Fault, Scenario, ScriptedOperation, Step
+from lro_cli.sim.scenario import DIALECTS, Fault, Scenario, ScriptedOperation, Step
 
 _ID_NAMESPACE = uuid.UUID("5b1c0a52-94a7-4c4e-9a53-8a1d2f3e4b5c")
 
@@ -91,8 +92,10 @@ class OperationBook:
     """Every scripted operation by dialect and id, in the order they were added."""
 
     def __init__(self) -> None:
-        self._by_dialect: dict[str, dict[str, LiveOperation]] = {"gcore": {}, "neon": {}}
-        self._projects: dict[str, set[str | int]] = {"gcore": set(), "neon": set()}
+        self._by_dialect: dict[str, dict[str, LiveOperation]] = {d: {} for d in DIALECTS}
+        self._projects: dict[str, set[str | int]] = {d: set() for d in DIALECTS}
+        # Per-dialect state that is not an operation (issued tokens): gone with the book on reset.
+        self.state: dict[str, dict[str, Any]] = {d: {} for d in DIALECTS}
         self._created_taken: set[datetime] = set()
         self._seq = 0
 
@@ -112,6 +115,10 @@ class OperationBook:
 
     def has_project(self, dialect: str, project_id: str | int) -> bool:
         return project_id in self._projects[dialect]
+
+    def all(self, dialect: str) -> Iterator[LiveOperation]:
+        """Every operation of a dialect, those still waiting for a create call included."""
+        return iter(self._by_dialect[dialect].values())
 
     def visible(self, dialect: str) -> Iterator[LiveOperation]:
         return (live for live in self._by_dialect[dialect].values() if live.visible)

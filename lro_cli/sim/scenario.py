@@ -31,6 +31,27 @@ Step fields: Gcore `detailed_state`, `error`, `created_resources`, `data`; Neon 
 `failures_count`, `total_duration_ms` (computed when absent). Each step keeps the fields of the
 steps before it unless it sets them again; `null` clears one.
 
+Other dialects (each module's docstring has its paths and shapes):
+
+- `redpanda` (`lro_cli.sim.redpanda`): `state` is Redpanda's raw `STATE_*`, `type` its `TYPE_*`;
+  operation-level `resource_id`, `metadata`; step fields `resource_id`, `metadata`, `response`
+  (each with "@type"), `error` (an rpc.Status: `code` a name like FAILED_PRECONDITION or a number),
+  `started_at`/`finished_at` (seconds after time zero, text, or null).
+- `lakesail`: any raw `status` text; `organization_id`, `member_id`, `resource_id`,
+  `resource_type`; step fields `result`, `error`, `progress`, `started_at`, `completed_at`.
+- `google`: `state` is `running` or `done`; `parent` (default `google_parent`),
+  `cancel_unimplemented`, `metadata`; step fields `metadata`, `error`, `response`, `show_done`.
+- `azure`: raw ARM status text; options `urls` (async_operation, location | request_reply),
+  `method`, `resource_path`, `location`, `initial_status`, `final_status`, `failure_status`,
+  `redirect_status`, `redirect_to`; step fields `percent_complete`, `error`, `properties`,
+  `resource`, `retry_after`.
+- `http` (the `/custom` job API): `state` is the phase; step fields `pct`, `failure`, `outputs`.
+
+Top-level `google_parent` and `azure_subscription`; `credentials` also takes
+`redpanda_client_id`, `redpanda_client_secret`, `redpanda_audience`, `redpanda_token` (static),
+`redpanda_expires_in` (announced), `redpanda_token_lifetime` (real; then 401), `lakesail_token`,
+`google_token`, `azure_token`, `http_api_key`.
+
 Time zero of a timeline is the first request that concerns the operation (its GET, a list page
 showing it, or the create call returning it), less its `age`.
 
@@ -48,11 +69,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DIALECTS = ("gcore", "neon")
+DIALECTS = ("gcore", "neon", "redpanda", "lakesail", "google", "azure", "http")
 FAULT_KINDS = frozenset(
     {"status", "reset", "slow", "garbage", "html", "truncated", "missing_state", "expired"}
 )
 DEFAULT_NEON_PROJECT = "sim-project-000001"
+DEFAULT_GOOGLE_PARENT = "projects/sim-project/locations/us-central1"
+DEFAULT_AZURE_SUBSCRIPTION = "00000000-0000-4000-8000-00000000a2e0"
 
 
 class ScenarioError(ValueError):
@@ -103,12 +126,23 @@ class ScriptedOperation:
     expire_after: float | None = None
     age: float = 0.0
     created_by_call: int = 0
+    options: Mapping[str, Any] = field(default_factory=dict)  # dialect settings, not on a timeline
 
 
 @dataclass(frozen=True)
 class Credentials:
     gcore_api_key: str = "sim-gcore-key"
     neon_api_key: str = "sim-neon-key"
+    redpanda_client_id: str = "sim-redpanda-client"
+    redpanda_client_secret: str = "sim-redpanda-secret"
+    redpanda_audience: str = "cloudv2-production.redpanda.cloud"
+    redpanda_token: str = "sim-redpanda-token"  # a static token, accepted as well as issued ones
+    redpanda_expires_in: int = 3600  # what the token endpoint announces
+    redpanda_token_lifetime: float | None = None  # how long issued tokens work (expires_in)
+    lakesail_token: str = "sim-lakesail-token"
+    google_token: str = "sim-google-token"
+    azure_token: str = "sim-azure-token"
+    http_api_key: str = "sim-http-key"
 
 
 @dataclass(frozen=True)
@@ -119,4 +153,6 @@ class Scenario:
     neon_project_id: str = DEFAULT_NEON_PROJECT
     gcore_project_id: int = 1
     gcore_region_id: int = 1
+    google_parent: str = DEFAULT_GOOGLE_PARENT
+    azure_subscription: str = DEFAULT_AZURE_SUBSCRIPTION
     description: str = ""

@@ -1,6 +1,8 @@
-"""A small OpenAPI 3.0 schema check: $ref, allOf, types, required, enum, formats, closed objects.
+"""A small OpenAPI 3.0 schema check: $ref, allOf, oneOf, nullable, types, required, enum, formats,
+closed objects.
 
 `closed` also rejects keys a schema does not declare, so the simulator cannot invent fields.
+Neon's document is the default; pass `document=load(REDPANDA_SPEC_PATH)` for another one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "neon-v2-openapi.json"
+REDPANDA_SPEC_PATH = SPEC_PATH.with_name("redpanda-controlplane-openapi.yaml")
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "array": (list,),
@@ -26,7 +29,20 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 @cache
 def spec() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    return load(SPEC_PATH)
+
+
+@cache
+def load(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        loaded: dict[str, Any] = json.loads(text)
+    else:
+        import yaml
+
+        # The C loader when built: the pure-Python one takes seconds on Redpanda's 345 kB file.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loaded = yaml.load(text, Loader=loader)  # a safe loader either way
     return loaded
 
 
@@ -39,27 +55,29 @@ def response_schema(name: str) -> dict[str, Any]:
     return found["schema"]  # type: ignore[no-any-return]
 
 
-def problems(value: Any, node: dict[str, Any], *, closed: bool = True) -> list[str]:
+def problems(
+    value: Any, node: dict[str, Any], *, closed: bool = True, document: dict[str, Any] | None = None
+) -> list[str]:
     found: list[str] = []
-    _check(value, node, "$", closed, found)
+    _check(value, node, "$", closed, found, document=document or spec())
     return found
 
 
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+def _resolve(node: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in node:
-        target: Any = spec()
+        target: Any = document
         for part in node["$ref"].removeprefix("#/").split("/"):
             target = target[part]
         node = target
     return node
 
 
-def _declared(node: dict[str, Any]) -> set[str]:
-    node = _resolve(node)
+def _declared(node: dict[str, Any], document: dict[str, Any]) -> set[str]:
+    node = _resolve(node, document)
     # A required key counts as declared: Neon's Pagination requires `limit` it never describes.
     keys = set(node.get("properties", {})) | set(node.get("required", []))
     for part in node.get("allOf", []):
-        keys |= _declared(part)
+        keys |= _declared(part, document)
     return keys
 
 
@@ -70,13 +88,27 @@ def _check(
     closed: bool,
     found: list[str],
     own_keys: bool = True,
+    *,
+    document: dict[str, Any],
 ) -> None:
-    node = _resolve(node)
+    node = _resolve(node, document)
+    if value is None and node.get("nullable"):
+        return
+    if "oneOf" in node:
+        # Exactly one branch must fit; its own closed check decides which keys are allowed.
+        fits = 0
+        for branch in node["oneOf"]:
+            tried: list[str] = []
+            _check(value, branch, where, closed, tried, document=document)
+            fits += not tried
+        if fits != 1:
+            found.append(f"{where}: fits {fits} of the oneOf branches, not exactly 1")
     for part in node.get("allOf", []):
         # Each part declares only some keys: the whole allOf is checked for unknown ones below.
-        _check(value, part, where, closed, found, own_keys=False)
-    if closed and own_keys and isinstance(value, dict) and _declared(node):
-        for key in sorted(set(value) - _declared(node)):
+        _check(value, part, where, closed, found, own_keys=False, document=document)
+    declared = _declared(node, document)
+    if closed and own_keys and isinstance(value, dict) and declared:
+        for key in sorted(set(value) - declared):
             found.append(f"{where}: undeclared key {key!r}")
     kind = node.get("type")
     if kind is not None:
@@ -96,10 +128,10 @@ def _check(
                 found.append(f"{where}: missing required {key!r}")
         for key, sub in node.get("properties", {}).items():
             if key in value:
-                _check(value[key], sub, f"{where}.{key}", closed, found)
+                _check(value[key], sub, f"{where}.{key}", closed, found, document=document)
     if isinstance(value, list) and "items" in node:
         for index, item in enumerate(value):
-            _check(item, node["items"], f"{where}[{index}]", closed, found)
+            _check(item, node["items"], f"{where}[{index}]", closed, found, document=document)
 
 
 def _check_string(value: str, node: dict[str, Any], where: str, found: list[str]) -> None:

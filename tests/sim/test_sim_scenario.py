@@ -20,6 +20,7 @@ from lro_cli.sim import (
     demo_scenario,
     load_scenario,
 )
+from lro_cli.sim.scenario import DIALECTS
 from tests.sim.rig import GCORE_AUTH, NEON_AUTH, gcore_op
 
 SCENARIO: dict[str, Any] = {
@@ -164,4 +165,4 @@ def test_the_default_scenario_covers_every_fault_kind() -> None:
     kinds = {fault.kind for op in scenario.operations for fault in op.faults}
     assert kinds >= {"status", "html", "reset", "garbage", "truncated", "missing_state"}
     assert any(op.expire_after for op in scenario.operations)
-    assert {op.dialect for op in scenario.operations} == {"gcore", "neon"}
+    assert {op.dialect for op in scenario.operations} == set(DIALECTS)
