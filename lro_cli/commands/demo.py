@@ -15,7 +15,14 @@ from lro_cli.options import DemoOptions, WaitOptions
 if TYPE_CHECKING:
     from lro_cli.sim import Scenario, Simulator
 
-PROFILE_BY_DIALECT = {"gcore": "sim-gcore", "neon": "sim-neon"}
+# The demo's operations are named by id; Google (names) and Azure (URLs) are left to `sim serve`.
+PROFILE_BY_DIALECT = {
+    "gcore": "sim-gcore",
+    "neon": "sim-neon",
+    "redpanda": "sim-redpanda",
+    "lakesail": "sim-lakesail",
+    "http": "sim-http",
+}
 DEMO_INTERVAL = "1s"  # the scripted operations finish in seconds; poll like an impatient human
 
 
@@ -42,7 +49,8 @@ def run(opts: DemoOptions, env: Env) -> int:
                 )
                 for op in scenario.operations
             ]
-            profiles = {name: config.profile(name, env.environ) for name in raw}
+            used = sorted({ref.profile for ref in refs})
+            profiles = {name: config.profile(name, env.environ) for name in used}
             env.write_err(
                 f"lro demo: simulator on {server.url}; waiting on {len(refs)} "
                 "operations as `lro wait` would\n"
