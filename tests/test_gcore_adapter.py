@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -343,4 +344,7 @@ def test_registry_refuses_providers_not_built_yet(
     ],
 )
 def test_default_intervals(name: str, seconds: float) -> None:
-    assert providers.default_interval(name) == seconds
+    """SPEC.md "Polling": each adapter carries its provider's default interval."""
+    module_name, class_name = providers.ADAPTERS[name]
+    adapter = getattr(importlib.import_module(module_name), class_name)
+    assert adapter.default_interval == seconds

@@ -19,16 +19,6 @@ if TYPE_CHECKING:
     from lro_cli.http import Auth, HttpSession
     from lro_cli.providers.base import Provider
 
-DEFAULT_INTERVALS: Final[Mapping[str, float]] = {
-    "gcore": 5.0,
-    "neon": 2.0,
-    "redpanda": 10.0,
-    "lakesail": 5.0,
-    "google": 5.0,
-    "azure": 30.0,
-    "http": 5.0,
-}
-FALLBACK_INTERVAL: Final = 5.0
 REDPANDA_TOKEN_URL: Final = OPTION_DEFAULTS["redpanda"]["token_url"]
 
 
@@ -66,11 +56,6 @@ def adapter_class(profile: Profile) -> Callable[..., Provider]:
 def create(profile: Profile, session: HttpSession) -> Provider:
     """The adapter for the profile's provider, talking through `session`."""
     return adapter_class(profile)(profile, session)
-
-
-def default_interval(provider_name: str) -> float:
-    """SPEC.md's poll interval for a provider, before profile and flag overrides."""
-    return DEFAULT_INTERVALS.get(provider_name, FALLBACK_INTERVAL)
 
 
 def make_auth(
