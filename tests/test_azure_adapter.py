@@ -388,7 +388,7 @@ def test_registry_builds_azure_with_defaults(reg: Registry) -> None:
     profile = make_profile("azure", ARM, credentials=Credentials(token="t"))
     provider = providers.create(profile, make_session(reg, profile))
     assert isinstance(provider, AzureProvider)
-    assert provider.default_interval == providers.default_interval("azure") == 30.0
+    assert provider.default_interval == 30.0
     assert provider.interval_for("anything") is None
 
 

@@ -24,7 +24,7 @@ from lro_cli.providers import json_path
 from lro_cli.providers.base import ListQuery
 from lro_cli.providers.failures import error_for
 from lro_cli.providers.fields import ident, is_url, malformed, text
-from lro_cli.providers.listing import enough, matches, unique
+from lro_cli.providers.listing import take, unique
 
 DEFAULTS = OPTION_DEFAULTS["http"]
 NULL = json_text(None)  # a `states` key for a JSON null, when a profile maps one
@@ -110,7 +110,10 @@ class DeclarativeProvider:
     def interval_for(self, op_type: str | None) -> float | None:
         return None  # the profile's own interval_by_type is applied by the engine's policy
 
-    async def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+    def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+        return take(self._pages(), query)
+
+    async def _pages(self) -> AsyncIterator[list[Operation | None]]:
         rules = self.rules
         if rules.list_path is None:
             raise UsageError(
@@ -120,7 +123,6 @@ class DeclarativeProvider:
         context = f"listing operations of profile '{self.profile.name}'"
         target, params = rules.list_path, None
         seen: set[str] = set()
-        emitted = 0
         while True:
             reply = await self.session.get(target, params)
             if reply.failure is not None:
@@ -132,14 +134,7 @@ class DeclarativeProvider:
             if not isinstance(items, list):
                 where = f"at items_path '{rules.items_path}'" if rules.items_path else ""
                 raise ProtocolError(f"{context}: the response has no list {where}".rstrip())
-            for item in items:
-                op_id = ident(json_path.get(item, rules.id_path))
-                op = self.operation(item, op_id) if op_id else None
-                if op is not None and matches(op, query):
-                    yield op
-                    emitted += 1
-                    if enough(emitted, query):
-                        return
+            yield [self._listed(item) for item in items]
             cursor = ident(json_path.get(page, rules.next_path)) if rules.next_path else None
             # An empty page or a cursor seen before ends the list: a server that repeats itself
             # must not keep `lro list` going for ever.
@@ -147,6 +142,10 @@ class DeclarativeProvider:
                 return
             seen.add(cursor)
             target, params = self._next_page(cursor, context)
+
+    def _listed(self, item: object) -> Operation | None:
+        op_id = ident(json_path.get(item, self.rules.id_path))
+        return self.operation(item, op_id) if op_id else None
 
     def ids_from_start_response(self, body: object, headers: Mapping[str, str]) -> list[str]:
         found: list[str | None] = []

@@ -26,7 +26,7 @@ from lro_cli.providers.fields import (
     text,
     timestamp,
 )
-from lro_cli.providers.listing import enough, matches, unique
+from lro_cli.providers.listing import take, unique
 
 STATE_MAP: Final[Mapping[str, State]] = {
     "NEW": State.PENDING,
@@ -91,11 +91,14 @@ class GcoreProvider:
                 return interval
         return None
 
-    async def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+    def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+        return take(self._pages(query), query)
+
+    async def _pages(self, query: ListQuery) -> AsyncIterator[list[Operation | None]]:
         filters = self._filters(query)
         if filters is None:
             return
-        offset = emitted = 0
+        offset = 0
         while True:
             params = [("limit", str(self.page_size)), ("offset", str(offset)), *filters]
             reply = await self.session.get(TASKS, params)
@@ -108,13 +111,7 @@ class GcoreProvider:
                     f"listing tasks of profile '{self.profile.name}': "
                     "the response is not a {count, results} page"
                 )
-            for item in results:
-                op = self.operation(item) if isinstance(item, dict) else None
-                if op is not None and matches(op, query):
-                    yield op
-                    emitted += 1
-                    if enough(emitted, query):
-                        return
+            yield [self.operation(item) if isinstance(item, dict) else None for item in results]
             offset += len(results)
             count = page.get("count")
             if not results or (isinstance(count, int) and offset >= count):

@@ -37,7 +37,7 @@ from lro_cli.providers.fields import (
     text,
     timestamp,
 )
-from lro_cli.providers.listing import enough, matches, unique
+from lro_cli.providers.listing import take, unique
 
 # Google has no state field, so `raw_state` is the shape that decides one: `done`, then which of
 # `error` / `response` is set. CANCELLED (google.rpc.Code 1) is how a cancelled operation ends.
@@ -130,7 +130,10 @@ class GoogleProvider:
     def interval_for(self, op_type: str | None) -> float | None:
         return None
 
-    async def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+    def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+        return take(self._pages(query), query)
+
+    async def _pages(self, query: ListQuery) -> AsyncIterator[list[Operation | None]]:
         parent = text(self.profile.options.get("parent"))
         if parent is None:
             raise UsageError(
@@ -146,7 +149,6 @@ class GoogleProvider:
         context = f"listing operations of profile '{self.profile.name}'"
         token: str | None = None
         seen_tokens: set[str] = set()
-        emitted = 0
         while True:
             params = [("pageSize", str(self.page_size)), *filters]
             if token:
@@ -158,18 +160,15 @@ class GoogleProvider:
             items = page.get("operations", []) if page is not None else None
             if not isinstance(items, list):
                 raise ProtocolError(f"{context}: the response is not an operations page")
-            for item in items:
-                name = text(item.get("name")) if isinstance(item, dict) else None
-                op = self.operation(item, name) if isinstance(item, dict) and name else None
-                if op is not None and matches(op, query):
-                    yield op
-                    emitted += 1
-                    if enough(emitted, query):
-                        return
+            yield [self._listed(item) for item in items]
             token = text(mapping(page).get("nextPageToken"))
             if token is None or token in seen_tokens:
                 return
             seen_tokens.add(token)
+
+    def _listed(self, item: object) -> Operation | None:
+        name = text(item.get("name")) if isinstance(item, dict) else None
+        return self.operation(item, name) if isinstance(item, dict) and name else None
 
     def ids_from_start_response(self, body: object, headers: Mapping[str, str]) -> list[str]:
         # Only an Operation's name: a method that answered with the resource itself (its name

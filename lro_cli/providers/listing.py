@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 
 from lro_cli.model import Operation
 from lro_cli.providers.base import ListQuery
@@ -29,3 +29,21 @@ def unique(ids: Iterable[str | None]) -> list[str]:
         if value:
             seen.setdefault(value, None)
     return list(seen)
+
+
+async def take(
+    pages: AsyncIterator[Iterable[Operation | None]], query: ListQuery
+) -> AsyncIterator[Operation]:
+    """The operations of each page that pass the query's filters, up to its limit.
+
+    Adapters yield pages of parsed operations (None for an item that could not be read); the
+    filtering and the limit are the same for every dialect, so they live here.
+    """
+    emitted = 0
+    async for page in pages:
+        for op in page:
+            if op is not None and matches(op, query):
+                yield op
+                emitted += 1
+                if enough(emitted, query):
+                    return

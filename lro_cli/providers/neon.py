@@ -26,7 +26,7 @@ from lro_cli.providers.fields import (
     text,
     timestamp,
 )
-from lro_cli.providers.listing import enough, matches, unique
+from lro_cli.providers.listing import take, unique
 
 STATE_MAP: Final[Mapping[str, State]] = {
     "scheduling": State.PENDING,
@@ -88,10 +88,12 @@ class NeonProvider:
     def interval_for(self, op_type: str | None) -> float | None:
         return None
 
-    async def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+    def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+        return take(self._pages(query), query)
+
+    async def _pages(self, query: ListQuery) -> AsyncIterator[list[Operation | None]]:
         cursor: str | None = None
         seen_cursors: set[str] = set()
-        emitted = 0
         while True:
             params = [("limit", str(self.page_size))]
             if cursor:
@@ -108,22 +110,14 @@ class NeonProvider:
                     f"listing operations of profile '{self.profile.name}': "
                     "the response has no operations list"
                 )
-            older = 0
-            for item in items:
-                op = self.operation(item) if isinstance(item, dict) else None
-                if op is None:
-                    continue
-                if query.since and op.created_at and op.created_at < query.since:
-                    older += 1
-                if matches(op, query):
-                    yield op
-                    emitted += 1
-                    if enough(emitted, query):
-                        return
+            ops = [self.operation(item) if isinstance(item, dict) else None for item in items]
+            yield ops
+            since = query.since
+            older = [op for op in ops if op and since and op.created_at and op.created_at < since]
             cursor = text(mapping(page.get("pagination")).get("cursor"))
             # Pages come newest first (the cursor is the oldest time on the page, seed 002):
             # once a whole page predates --since, no later page can match.
-            all_older = query.since is not None and older == len(items)
+            all_older = query.since is not None and len(older) == len(items)
             if not items or cursor is None or cursor in seen_cursors or all_older:
                 return
             seen_cursors.add(cursor)

@@ -28,7 +28,7 @@ from lro_cli.providers.fields import (
     text,
     timestamp,
 )
-from lro_cli.providers.listing import enough, matches, unique
+from lro_cli.providers.listing import take, unique
 
 STATE_MAP: Final[Mapping[str, State]] = {
     "STATE_IN_PROGRESS": State.RUNNING,
@@ -83,13 +83,15 @@ class RedpandaProvider:
     def interval_for(self, op_type: str | None) -> float | None:
         return None
 
-    async def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+    def list_operations(self, query: ListQuery) -> AsyncIterator[Operation]:
+        return take(self._pages(query), query)
+
+    async def _pages(self, query: ListQuery) -> AsyncIterator[list[Operation | None]]:
         filters = _filters(query)
         if filters is None:
             return
         token: str | None = None
         seen_tokens: set[str] = set()
-        emitted = 0
         while True:
             params = [("page_size", str(self.page_size)), *filters]
             if token:
@@ -106,13 +108,7 @@ class RedpandaProvider:
                     f"listing operations of profile '{self.profile.name}': "
                     "the response is not an {operations, next_page_token} page"
                 )
-            for item in items:
-                op = self.operation(item) if isinstance(item, dict) else None
-                if op is not None and matches(op, query):
-                    yield op
-                    emitted += 1
-                    if enough(emitted, query):
-                        return
+            yield [self.operation(item) if isinstance(item, dict) else None for item in items]
             token = text(mapping(page).get("next_page_token"))
             if token is None or token in seen_tokens:
                 return
