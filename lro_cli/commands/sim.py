@@ -117,7 +117,7 @@ def sim_profiles(url: str, scenario: Scenario) -> dict[str, dict[str, Any]]:
             "start_id_path": "job.id",
             "list": "/jobs",
             "items_path": "items",
-            "id_path": "id",
+            "id_path": "job.id",
             "next_path": "next",
             "cursor_param": "cursor",
         },

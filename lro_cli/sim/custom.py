@@ -9,9 +9,10 @@ Mounted at `/custom`; every call needs `X-API-Key: <http_api_key>` (401 otherwis
   `DONE`, `BROKEN`, but any text is sent as scripted); `pct` (0–100) is left out until scripted;
   `failure` is present only when scripted (a text becomes `{"reason": text}`); `outputs` is
   always a list (empty until scripted). Unknown id: 404.
-- `GET /custom/jobs?cursor=<c>&limit=<n>` → `{"items": [job, ...], "next": "<c>"}` in creation
-  order, `limit` 1–100 (default 2, so that paging shows up with few jobs); `next` is left out on
-  the last page. Each item is the inner job object (no `job` wrapper).
+- `GET /custom/jobs?cursor=<c>&limit=<n>` → `{"items": [{"job": job}, ...], "next": "<c>"}` in
+  creation order, `limit` 1–100 (default 2, so that paging shows up with few jobs); `next` is left
+  out on the last page. Each item has the shape of a GET answer: the `http` provider reads list
+  items and GET bodies with the same paths (SPEC.md has one `state_path` for both).
 - `POST /custom/jobs` → 201 `{"job": {"id": "..."}}`: the next scripted batch waiting for a create
   call (`created_by_call`), or else a new job that is QUEUED, then RUNNING at 1 s (pct 50) and DONE
   at 3 s (pct 100, outputs [`out/<id>.json`]).
@@ -19,7 +20,7 @@ Mounted at `/custom`; every call needs `X-API-Key: <http_api_key>` (401 otherwis
 Scenario: dialect `http`, timeline `state` is the phase; step fields `pct`, `failure`, `outputs`.
 A matching `http` profile: `get: /jobs/{id}`, `state_path: job.phase`, `progress_path: job.pct`,
 `error_path: job.failure.reason`, `resource_path: job.outputs`, `start_id_path: job.id`,
-`list: /jobs`, `items_path: items`, `id_path: id`, `next_path: next`, `cursor_param: cursor`.
+`list: /jobs`, `items_path: items`, `id_path: job.id`, `next_path: next`, `cursor_param: cursor`.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class CustomDialect:
         if isinstance(payload, dict) and isinstance(payload.get("job"), dict):
             return {**payload, "job": _without_phase(payload["job"])}
         if isinstance(payload, dict) and isinstance(payload.get("items"), list):
-            return {**payload, "items": [_without_phase(job) for job in payload["items"]]}
+            return {**payload, "items": [self.strip_state(item) for item in payload["items"]]}
         return payload
 
     def render(self, view: OperationView) -> dict[str, Any]:
@@ -99,7 +100,9 @@ class CustomDialect:
             return self._error(400, "limit must be from 1 to 100")
         jobs = sorted(world.listing(self.name), key=lambda live: live.seq)
         page = jobs[offset : offset + limit]
-        payload: dict[str, Any] = {"items": [self.render(world.see(live)) for live in page]}
+        # Items have the shape of a GET answer, so that one set of paths reads both.
+        items = [{"job": self.render(world.see(live))} for live in page]
+        payload: dict[str, Any] = {"items": items}
         if offset + limit < len(jobs):
             payload["next"] = page_token(offset + limit)
         return Answer(200, payload)

@@ -58,7 +58,7 @@ def test_list_by_cursor_in_pages_of_two(rig_factory: Callable[..., Rig]) -> None
     pages, params = [], {}
     while True:
         body = call(rig, "/jobs", params=params).json()
-        pages.append([item["id"] for item in body["items"]])
+        pages.append([item["job"]["id"] for item in body["items"]])
         if "next" not in body:
             break
         params = {"cursor": body["next"]}
