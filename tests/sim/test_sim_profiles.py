@@ -57,4 +57,4 @@ def test_each_new_profile_reaches_its_default_operations(rig_factory: Callable[.
     jobs = rig.client.get(
         f"{custom['base_url']}{custom['list']}", headers={"X-API-Key": custom["api_key"]}
     )
-    assert [job["id"] for job in jobs.json()["items"]] == ["job-sim-0001", "job-sim-0002"]
+    assert [item["job"]["id"] for item in jobs.json()["items"]] == ["job-sim-0001", "job-sim-0002"]
