@@ -43,6 +43,11 @@ def text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+def raw_text(value: object) -> str | None:
+    """A raw state as the provider sent it, as text (None when absent): shown, never guessed."""
+    return value if isinstance(value, str) else (None if value is None else str(value))
+
+
 def integer(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 

@@ -23,6 +23,7 @@ from lro_cli.providers.fields import (
     malformed,
     mapping,
     own_id,
+    raw_text,
     text,
     timestamp,
 )
@@ -146,8 +147,7 @@ class GcoreProvider:
         task_id = op_id or ident(task.get("id"))
         if not task_id:
             return None
-        raw = task.get("state")
-        raw_state = raw if isinstance(raw, str) else (None if raw is None else str(raw))
+        raw_state = raw_text(task.get("state"))
         stage = text(task.get("detailed_state"))
         return Operation(
             profile=self.profile.name,

@@ -35,6 +35,7 @@ from lro_cli.providers.fields import (
     malformed,
     mapping,
     own_id,
+    raw_text,
     text,
     timestamp,
 )
@@ -110,8 +111,7 @@ class LakesailProvider:
         op_id = op_id or ident(payload.get("id"))
         if not op_id:
             return None
-        raw = payload.get("status")
-        raw_state = raw if isinstance(raw, str) else (None if raw is None else str(raw))
+        raw_state = raw_text(payload.get("status"))
         resource_id = ident(payload.get("resourceId"))
         return Operation(
             profile=self.profile.name,

@@ -23,6 +23,7 @@ from lro_cli.providers.fields import (
     malformed,
     mapping,
     own_id,
+    raw_text,
     text,
     timestamp,
 )
@@ -134,8 +135,7 @@ class NeonProvider:
         op_id = op_id or ident(payload.get("id"))
         if not op_id:
             return None
-        raw = payload.get("status")
-        raw_state = raw if isinstance(raw, str) else (None if raw is None else str(raw))
+        raw_state = raw_text(payload.get("status"))
         retry_at_text = text(payload.get("retry_at"))
         if raw_state == ERROR_STATUS:
             state = ERROR_STATE_BY_RETRY[retry_at_text is not None]

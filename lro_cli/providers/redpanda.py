@@ -25,6 +25,7 @@ from lro_cli.providers.fields import (
     malformed,
     mapping,
     own_id,
+    raw_text,
     text,
     timestamp,
 )
@@ -123,8 +124,7 @@ class RedpandaProvider:
         op_id = op_id or ident(payload.get("id"))
         if not op_id:
             return None
-        raw = payload.get("state")
-        raw_state = raw if isinstance(raw, str) else (None if raw is None else str(raw))
+        raw_state = raw_text(payload.get("state"))
         op_type = text(payload.get("type"))
         resource_id = ident(payload.get("resource_id"))
         started_at = timestamp(payload.get("started_at"))
