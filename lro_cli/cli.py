@@ -228,6 +228,148 @@ def wait(
     _finish(command.run(opts, Env.from_process()))
 
 
+@app.command(short_help="A live table of operations from any profiles; --running follows them.")
+def watch(
+    ids: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            metavar="[ID]...",
+            help="Operation ids, PROFILE:ID, URLs, or - for stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    running: Annotated[
+        bool,
+        typer.Option(
+            "--running", help="Follow every in-progress operation the --profile lists show."
+        ),
+    ] = False,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="With --running: stop when none is left.")
+    ] = False,
+    profile: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--profile",
+            "-p",
+            metavar="PROFILE",
+            help="Profile to use; repeatable with --running.",
+            autocompletion=_complete_profile,
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", metavar="FORMAT", help="none, json (at the end) or ndjson."),
+    ] = "none",
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop at the first failed or cancelled operation.")
+    ] = False,
+    relist: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--relist",
+            metavar="DURATION",
+            help="With --running: list again this often (default 30s).",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigPath = None,
+    timeout: Timeout = None,
+    interval: Interval = None,
+    plain: Plain = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+    raw: Raw = False,
+) -> None:
+    """Show operations live, one row each, until every one is finished (or, with --running,
+    follow what is in progress until interrupted)."""
+    from lro_cli.commands import watch as command
+    from lro_cli.env import Env
+    from lro_cli.options import WatchOptions
+
+    profiles = tuple(profile or ())
+    common = _common(
+        profiles[0] if len(profiles) == 1 else None,
+        config,
+        timeout,
+        interval,
+        plain,
+        quiet,
+        debug,
+    )
+    opts = WatchOptions(
+        tuple(ids or ()),
+        common,
+        output,
+        fail_fast,
+        raw,
+        running=running,
+        profiles=profiles,
+        until_idle=until_idle,
+        relist=relist,
+    )
+    _finish(command.run(opts, Env.from_process()))
+
+
+@app.command("list", short_help="List a profile's operations, every page followed.")
+def list_(
+    state: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--state",
+            metavar="STATE",
+            help="Only this state (pending, running, succeeded, failed, cancelled, unknown); "
+            "repeatable, or comma-separated.",
+            show_default=False,
+        ),
+    ] = None,
+    type_: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--type",
+            metavar="TYPE",
+            help="Only this provider operation type; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only those created since: a duration (2h) or an ISO 8601 time.",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", help="At most this many in all (0: no limit).")
+    ] = 50,
+    output: Annotated[
+        str, typer.Option("--output", "-o", metavar="FORMAT", help="table, json or ndjson.")
+    ] = "table",
+    profile: Profile = None,
+    config: ConfigPath = None,
+    raw: Raw = False,
+    debug: Debug = False,
+) -> None:
+    """List a profile's operations, newest first where the API sorts that way."""
+    from lro_cli.commands import list as command
+    from lro_cli.env import Env
+    from lro_cli.options import ListOptions
+
+    opts = ListOptions(
+        _common(profile, config, debug=debug),
+        tuple(state or ()),
+        tuple(type_ or ()),
+        since,
+        limit,
+        output,
+        raw,
+    )
+    _finish(command.run(opts, Env.from_process()))
+
+
 @app.command(short_help="Ask the provider to cancel operations, where its API can.")
 def cancel(
     ids: Ids,

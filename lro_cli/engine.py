@@ -86,6 +86,7 @@ class Engine:
         self.latest: dict[OperationRef, Operation] = {}
         self.outcomes: dict[OperationRef, Outcome] = {}
         self.fail_fast_outcome: Outcome | None = None
+        self.followed: list[Target] = []  # `follow`: every target, in the order found
 
     async def wait_all(
         self, targets: Sequence[Target], *, fail_fast: bool = False
@@ -110,11 +111,80 @@ class Engine:
         pending = set(tasks)
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                outcome = task.result()
-                if outcome.exit_code in (ExitCode.FAILED, ExitCode.CANCELLED):
-                    self.fail_fast_outcome = outcome
-                    return
+            if self._first_failure(done):
+                return
+
+    async def follow(
+        self,
+        initial: Sequence[Target],
+        discover: Callable[[], Awaitable[Sequence[Target]]],
+        *,
+        every: float,
+        until_idle: bool = False,
+        fail_fast: bool = False,
+    ) -> list[Outcome]:
+        """Wait on `initial` and on whatever `discover` finds later, asked every `every` seconds.
+
+        Runs until cancelled; with `until_idle`, until nothing is left in progress and a fresh
+        discovery finds nothing new. Each operation's timeout counts from when it was found.
+        `self.followed` holds every target in the order found.
+        """
+        tasks: dict[OperationRef, asyncio.Future[Outcome]] = {}
+
+        def add(targets: Sequence[Target]) -> None:
+            for target in targets:
+                if target.ref not in tasks:
+                    self.followed.append(target)
+                    started = self.clock.monotonic()
+                    tasks[target.ref] = asyncio.ensure_future(self.wait_one(target, started))
+
+        add(initial)
+        ticker = asyncio.ensure_future(self._tick())
+        next_discovery = self.clock.monotonic() + every
+        discovered_since_idle = True  # `initial` was just discovered
+        try:
+            while True:
+                pending = {task for task in tasks.values() if not task.done()}
+                if until_idle and not pending:
+                    if discovered_since_idle:
+                        break
+                    add(await discover())
+                    discovered_since_idle = True
+                    next_discovery = self.clock.monotonic() + every
+                    continue
+                timer = asyncio.ensure_future(
+                    self.clock.sleep(max(0.0, next_discovery - self.clock.monotonic()))
+                )
+                try:
+                    done, _ = await asyncio.wait(
+                        pending | {timer}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    timer.cancel()
+                    await asyncio.gather(timer, return_exceptions=True)
+                ended = {task for task in pending if task in done}
+                if ended:
+                    discovered_since_idle = False
+                if fail_fast and self._first_failure(ended):
+                    break
+                if timer in done:
+                    add(await discover())
+                    discovered_since_idle = True
+                    next_discovery = self.clock.monotonic() + every
+        finally:
+            ticker.cancel()
+            for task in tasks.values():
+                task.cancel()
+            await asyncio.gather(ticker, *tasks.values(), return_exceptions=True)
+        return [self._outcome_of(tasks[t.ref], t) for t in self.followed]
+
+    def _first_failure(self, done: set[asyncio.Future[Outcome]]) -> bool:
+        for task in done:
+            outcome = task.result()
+            if outcome.exit_code in (ExitCode.FAILED, ExitCode.CANCELLED):
+                self.fail_fast_outcome = outcome
+                return True
+        return False
 
     def _outcome_of(self, task: asyncio.Future[Outcome], target: Target) -> Outcome:
         if task.done() and not task.cancelled():

@@ -36,6 +36,30 @@ class WaitOptions:
 
 
 @dataclass(frozen=True)
+class WatchOptions:
+    ids: tuple[str, ...]
+    common: CommonOptions = CommonOptions()
+    output: str = "none"  # none | json | ndjson: stdout carries nothing unless asked
+    fail_fast: bool = False
+    raw: bool = False
+    running: bool = False  # follow what the list endpoints of `profiles` show as in progress
+    profiles: tuple[str, ...] = ()  # --profile, repeatable here
+    until_idle: bool = False  # with --running: stop once nothing is left in progress
+    relist: str | None = None  # with --running: how often to list again (a duration text)
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    common: CommonOptions = CommonOptions()
+    states: tuple[str, ...] = ()  # normalized state names
+    types: tuple[str, ...] = ()  # raw provider types
+    since: str | None = None  # a duration (2h) or an ISO 8601 timestamp
+    limit: int = 50  # a total across pages; 0 for no limit
+    output: str = "table"  # table | json | ndjson
+    raw: bool = False
+
+
+@dataclass(frozen=True)
 class CancelOptions:
     ids: tuple[str, ...]
     common: CommonOptions = CommonOptions()

@@ -166,7 +166,16 @@ def test_config_option_on_the_line_names_the_file(shell: str, config: Path) -> N
 
 @pytest.mark.parametrize("shell", sorted(COMPLETERS))
 def test_commands_complete(shell: str, config: Path) -> None:
-    assert COMPLETERS[shell](config, "lro ") == ["get", "wait", "cancel", "demo", "sim", "config"]
+    assert COMPLETERS[shell](config, "lro ") == [
+        "get",
+        "wait",
+        "watch",
+        "list",
+        "cancel",
+        "demo",
+        "sim",
+        "config",
+    ]
 
 
 @pytest.mark.parametrize("content", list(BROKEN_CONFIGS.values()), ids=list(BROKEN_CONFIGS))

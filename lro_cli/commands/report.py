@@ -54,10 +54,13 @@ def print_outcomes(
     *,
     errors: bool,
     cancel_asked: Sequence[OperationRef] = (),
+    verb: str = "wait",
+    resume: str | None = None,
 ) -> None:
     """How to resume what still runs; with `errors`, one line per operation that did not succeed
     (otherwise the progress log has already said so). `cancel_asked`: operations the provider
-    accepted to cancel (`--cancel-on-interrupt`)."""
+    accepted to cancel (`--cancel-on-interrupt`). The resume line is `lro VERB` naming what still
+    runs, unless `resume` gives the whole command."""
     from lro_cli.commands.runtime import print_error
     from lro_cli.naming import resume_command
 
@@ -88,5 +91,5 @@ def print_outcomes(
     print_error(
         env,
         f"{reason}: {count} {noun} server-side; {cancelled}. "
-        f"Resume with: {resume_command('wait', still_running)}",
+        f"Resume with: {resume or resume_command(verb, still_running)}",
     )

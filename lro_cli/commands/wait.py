@@ -29,7 +29,7 @@ from lro_cli.render.base import Reporter
 
 OUTPUTS = ("ids", "json", "ndjson")
 SIGNAL_EXITS = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
-_ENDED_BY: dict[type[BaseException], ExitCode] = {
+ENDED_BY: dict[type[BaseException], ExitCode] = {
     BrokenPipeError: ExitCode.PIPE_CLOSED,
     KeyboardInterrupt: ExitCode.INTERRUPTED,
 }
@@ -51,10 +51,10 @@ class WaitResult:
     outcomes: Sequence[Outcome]
 
 
-def execute(opts: WaitOptions, env: Env, request: Request) -> WaitResult:
-    """Wait on already-resolved operations (also the demo's entry point)."""
-    reporter = progress_reporter(env, opts.common, ndjson=opts.output == "ndjson")
-    run_result = _Run()
+def execute(opts: WaitOptions, env: Env, request: Request, *, verb: str = "wait") -> WaitResult:
+    """Wait on already-resolved operations (also `lro watch`'s and the demo's entry point)."""
+    reporter = progress_reporter(env, opts.common, ndjson=opts.output == "ndjson", raw=opts.raw)
+    run_result = RunState()
     try:
         outcomes = env.clock.run(_wait(opts, env, request, reporter, run_result))
     except LroError as error:
@@ -64,13 +64,29 @@ def execute(opts: WaitOptions, env: Env, request: Request) -> WaitResult:
         return WaitResult(ExitCode(fail(env, error, opts.common.debug)), [])
     except BaseException as error:
         # Never leave an animation on the screen; the summary says how the run really ends.
-        reporter.close([], _ENDED_BY.get(type(error), ExitCode.USAGE))
+        reporter.close([], ENDED_BY.get(type(error), ExitCode.USAGE))
         raise
-    code = _exit_code(outcomes, run_result)
+    code = finish(env, opts, reporter, outcomes, run_result, request.one_object, verb=verb)
+    return WaitResult(code, outcomes)
+
+
+def finish(
+    env: Env,
+    opts: WaitOptions,
+    reporter: Reporter,
+    outcomes: Sequence[Outcome],
+    run_result: RunState,
+    one_object: bool,
+    *,
+    verb: str = "wait",
+    resume: str | None = None,
+) -> ExitCode:
+    """The end of a run: the exit code, the progress summary, results, errors, resume line."""
+    code = exit_code_of(outcomes, run_result)
     reporter.close(outcomes, code)
     from lro_cli.commands.report import print_outcomes, print_results
 
-    print_results(env, opts.output, outcomes, request.one_object, opts.raw)
+    print_results(env, opts.output, outcomes, one_object, opts.raw)
     print_outcomes(
         env,
         outcomes,
@@ -78,11 +94,13 @@ def execute(opts: WaitOptions, env: Env, request: Request) -> WaitResult:
         run_result.fail_fast_hit,
         errors=opts.common.quiet,
         cancel_asked=run_result.cancel_asked,
+        verb=verb,
+        resume=resume,
     )
-    return WaitResult(code, outcomes)
+    return code
 
 
-class _Run:
+class RunState:
     def __init__(self) -> None:
         self.signal_exit: ExitCode | None = None
         self.fail_fast_hit: Outcome | None = None
@@ -91,7 +109,7 @@ class _Run:
         self.cancel_asked: list[OperationRef] = []  # the provider accepted to cancel these
 
 
-def _exit_code(outcomes: Sequence[Outcome], run_result: _Run) -> ExitCode:
+def exit_code_of(outcomes: Sequence[Outcome], run_result: RunState) -> ExitCode:
     if run_result.signal_exit is not None:
         return run_result.signal_exit
     if run_result.fail_fast_hit is not None:
@@ -100,7 +118,7 @@ def _exit_code(outcomes: Sequence[Outcome], run_result: _Run) -> ExitCode:
 
 
 async def _wait(
-    opts: WaitOptions, env: Env, request: Request, reporter: Reporter, run_result: _Run
+    opts: WaitOptions, env: Env, request: Request, reporter: Reporter, run_result: RunState
 ) -> list[Outcome]:
     async with Adapters(env, request.profiles, opts.common.debug) as adapters:
         if opts.cancel_on_interrupt:
@@ -114,7 +132,7 @@ async def _wait(
             policy = policy_for(request.profiles[ref.profile], adapter, opts.common)
             targets.append(Target(ref, policy, functools.partial(adapter.fetch, ref.id)))
         engine = Engine(env.clock, reporter)
-        _on_signals(run_result)
+        on_signals(run_result)
         run_result.started = True
         try:
             outcomes = await engine.wait_all(targets, fail_fast=opts.fail_fast)
@@ -138,7 +156,7 @@ async def _wait(
         return outcomes
 
 
-def _on_signals(run_result: _Run) -> None:
+def on_signals(run_result: RunState) -> None:
     """SIGINT / SIGTERM stop the wait (never the operations) and lead to 130 / 143."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()

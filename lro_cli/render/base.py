@@ -19,6 +19,9 @@ class Reporter(Protocol):
     def finished(self, outcome: Outcome) -> None:
         """One operation's wait is over (terminal, failed to read, timed out…)."""
 
+    def notice(self, text: str) -> None:
+        """A word about the run itself (what `watch --running` follows, a listing that failed)."""
+
     def tick(self) -> None:
         """Called every few seconds while waiting: the chance for a heartbeat."""
 

@@ -54,6 +54,9 @@ class NdjsonReporter:
         if outcome.operation is not None:
             self.update(outcome.ref, outcome.operation)
 
+    def notice(self, text: str) -> None:
+        pass
+
     def tick(self) -> None:
         pass
 
@@ -79,6 +82,10 @@ class FanoutReporter:
     def finished(self, outcome: Outcome) -> None:
         for reporter in self.reporters:
             reporter.finished(outcome)
+
+    def notice(self, text: str) -> None:
+        for reporter in self.reporters:
+            reporter.notice(text)
 
     def tick(self) -> None:
         for reporter in self.reporters:
@@ -106,6 +113,9 @@ class NullReporter:
         pass
 
     def finished(self, outcome: Outcome) -> None:
+        pass
+
+    def notice(self, text: str) -> None:
         pass
 
     def tick(self) -> None:

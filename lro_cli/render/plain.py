@@ -2,7 +2,7 @@
 
 `EventLog` decides what is worth a line (every state change, an unrecognized state once,
 progress now and then, retries, non-success ends, the summary) and builds each line as styled
-segments; `PlainReporter` writes their text, `status.StatusReporter` prints them in colour.
+segments; `PlainReporter` writes their text.
 """
 
 from __future__ import annotations
@@ -49,6 +49,17 @@ _WAITING_ORDER: tuple[str, ...] = (
     "failed",
     "cancelled",
 )
+
+
+def summary_counts(outcomes: Sequence[Outcome]) -> str:
+    """`2 succeeded, 1 failed, 1 not found`: how the operations of a run ended."""
+    counts = dict.fromkeys(_SUMMARY_ORDER, 0)
+    for outcome in outcomes:
+        if outcome.operation is not None:
+            counts[outcome.operation.state.value] += 1
+        else:
+            counts[_NEVER_READ.get(outcome.exit_code, "not read")] += 1
+    return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
 
 
 def line_text(line: Line) -> str:
@@ -159,6 +170,9 @@ class EventLog:
             )
         )
 
+    def notice(self, text: str) -> None:
+        self.emit(((utc_stamp(self.now()), ""), ("  ", ""), (clean(text), "yellow")))
+
     def tick(self) -> None:
         pass
 
@@ -168,15 +182,9 @@ class EventLog:
     # Lines.
 
     def summary_line(self, outcomes: Sequence[Outcome], exit_code: ExitCode) -> Line:
-        counts = dict.fromkeys(_SUMMARY_ORDER, 0)
-        for outcome in outcomes:
-            if outcome.operation is not None:
-                counts[outcome.operation.state.value] += 1
-            else:
-                counts[_NEVER_READ.get(outcome.exit_code, "not read")] += 1
-        parts = [f"{count} {name}" for name, count in counts.items() if count]
+        counts = summary_counts(outcomes)
         took = format_duration(self.monotonic() - self.started)
-        text = f"done in {took}: {', '.join(parts)}" if parts else f"done in {took}"
+        text = f"done in {took}: {counts}" if counts else f"done in {took}"
         style = "green" if exit_code is ExitCode.OK else "red"
         return (
             (utc_stamp(self.now()), ""),

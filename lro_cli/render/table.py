@@ -139,38 +139,45 @@ def operation_row(op: Operation, now: datetime, *, full_id: bool = False) -> lis
     ]
 
 
-def fitting_columns(width: int, rows: Sequence[Sequence[str]] = ()) -> list[int]:
+def fitting_columns(
+    width: int, rows: Sequence[Sequence[str]] = (), columns: Sequence[Column] = COLUMNS
+) -> list[int]:
     """Indexes of the columns that fit `width` at their minimum, the most important kept.
 
     A column that is empty in every row goes first: it would only show its header.
     """
-    kept = list(range(len(COLUMNS)))
+    kept = list(range(len(columns)))
 
     def drop_order(i: int) -> tuple[bool, int]:
-        return (bool(rows) and any(row[i] for row in rows), COLUMNS[i].priority)
+        return (bool(rows) and any(row[i] for row in rows), columns[i].priority)
 
     for index in sorted(kept, key=drop_order):
-        needed = sum(COLUMNS[i].min_width for i in kept) + GAP * (len(kept) - 1)
+        needed = sum(columns[i].min_width for i in kept) + GAP * (len(kept) - 1)
         if needed <= width or len(kept) == 1:
             break
         kept.remove(index)
     return kept
 
 
-def column_widths(rows: Sequence[Sequence[str]], kept: Sequence[int], width: int) -> list[int]:
+def column_widths(
+    rows: Sequence[Sequence[str]],
+    kept: Sequence[int],
+    width: int,
+    columns: Sequence[Column] = COLUMNS,
+) -> list[int]:
     """Widths for the `kept` columns of `rows` within `width` cells.
 
     Each column starts as wide as its content; while too wide, the widest column above its
     minimum gives up a cell, the flexible one counting half its width (it is the one worth
     reading in full, but it must not starve the others).
     """
-    widths = [max([cell_len(COLUMNS[i].header)] + [cell_len(row[i]) for row in rows]) for i in kept]
+    widths = [max([cell_len(columns[i].header)] + [cell_len(row[i]) for row in rows]) for i in kept]
     excess = sum(widths) + GAP * (len(kept) - 1) - width
     while excess > 0:
-        candidates = [k for k in range(len(kept)) if widths[k] > COLUMNS[kept[k]].min_width]
+        candidates = [k for k in range(len(kept)) if widths[k] > columns[kept[k]].min_width]
         if not candidates:
             break
-        widest = max(candidates, key=lambda k: widths[k] / (2 if COLUMNS[kept[k]].flexible else 1))
+        widest = max(candidates, key=lambda k: widths[k] / (2 if columns[kept[k]].flexible else 1))
         widths[widest] -= 1
         excess -= 1
     return widths

@@ -65,6 +65,7 @@ def base_environ(config: Path | None) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith(("LRO_", "PYTEST_", "COV_"))
         and key not in ("CI", "NO_COLOR", "FORCE_COLOR", "TERM", "COLUMNS", "LINES")
+        and not key.startswith("GITHUB_")
     }
     env.update(PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1", TERM="xterm-256color")
     if config is not None:
