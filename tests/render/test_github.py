@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -269,22 +268,12 @@ def test_no_summary_path_writes_no_file(tmp_path: Path) -> None:
     assert s.written == [] and list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("where", ["missing-dir", "directory", "read-only"])
+# (A read-only file is no test here: CI runs as root, whom file modes do not bind.)
+@pytest.mark.parametrize("where", ["missing-dir", "directory"])
 def test_an_unwritable_summary_is_one_warning(tmp_path: Path, where: str) -> None:
-    if where == "missing-dir":
-        summary = tmp_path / "nope" / "summary.md"
-    elif where == "directory":
-        summary = tmp_path
-    else:
-        if os.name != "posix" or os.geteuid() == 0:
-            pytest.skip("file modes do not bind here")
-        summary = tmp_path / "summary.md"
-        summary.write_text("kept\n", encoding="utf-8")
-        summary.chmod(0o400)
+    summary = tmp_path / "nope" / "summary.md" if where == "missing-dir" else tmp_path
     s = Script(summary)
     s.reporter.close([outcome(failed(), ExitCode.FAILED)], ExitCode.FAILED)
     assert s.lines[0].startswith("::error ")
     assert len(s.lines) == 2
     assert s.lines[1].startswith(f"lro: warning: cannot write $GITHUB_STEP_SUMMARY ({summary}: ")
-    if where == "read-only":
-        assert summary.read_text(encoding="utf-8") == "kept\n"
