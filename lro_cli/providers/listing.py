@@ -40,10 +40,17 @@ async def take(
     filtering and the limit are the same for every dialect, so they live here.
     """
     emitted = 0
-    async for page in pages:
-        for op in page:
-            if op is not None and matches(op, query):
-                yield op
-                emitted += 1
-                if enough(emitted, query):
-                    return
+    try:
+        async for page in pages:
+            for op in page:
+                if op is not None and matches(op, query):
+                    yield op
+                    emitted += 1
+                    if enough(emitted, query):
+                        return
+    finally:
+        # Stopping at the limit leaves the pager suspended mid-page: close it now, on this
+        # loop, rather than whenever the garbage collector gets to it.
+        aclose = getattr(pages, "aclose", None)
+        if aclose is not None:
+            await aclose()
