@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     from rich.live import Live
 
 REFRESH_PER_SECOND = 8
-BAR_WIDTH = 10
+# Below the final table, failures are told in full, up to this many (the table holds them all).
+MAX_OUTCOME_LINES = 10
+BAR_WIDTH = 8
 PULSE_WIDTH = 3
 _PERCENT = " 100%"
 
@@ -336,12 +338,13 @@ class LiveBoard:
 
 
 def _attention(row: _Row) -> tuple[int, float, int]:
-    """Which rows a frame too short for all shows: failures first, then whatever is stuck or
-    retrying, then running ones nearest to done, then waiting, then the finished."""
+    """Which rows a frame too short for all shows: failures first, then whatever else ended
+    badly or is stuck or retrying, then running ones nearest to done, then waiting ones, then
+    the succeeded."""
     op = row.op
-    if row.failed or (op is not None and op.state in (State.FAILED, State.CANCELLED)):
+    if (op is not None and op.state is State.FAILED) or (op is None and row.failed):
         return (0, 0.0, row.order)
-    if row.retry or (op is not None and op.state is State.UNKNOWN):
+    if row.failed or row.retry or (op is not None and op.state in (State.CANCELLED, State.UNKNOWN)):
         return (1, 0.0, row.order)
     if op is not None and op.state is State.RUNNING:
         return (2, -(row.fraction if row.fraction is not None else -1.0), row.order)
@@ -478,9 +481,12 @@ class LiveReporter:
         if self._live is not None:
             self._live.stop()  # draws the final frame and leaves it
             self._live = None
-        for outcome in outcomes:
-            if line := _outcome_line(outcome):
-                self.console.print(line)
+        lines = [line for outcome in outcomes if (line := _outcome_line(outcome))]
+        for line in lines[:MAX_OUTCOME_LINES]:
+            self.console.print(line)
+        if len(lines) > MAX_OUTCOME_LINES:
+            more = len(lines) - MAX_OUTCOME_LINES
+            self.console.print(Text(f"… and {more} more that did not succeed", style="red"))
         took = format_duration(self.board.monotonic() - self.board.started)
         counts = summary_counts(outcomes)
         text = f"done in {took}: {counts}" if counts else f"done in {took}"
@@ -511,7 +517,8 @@ def _outcome_line(outcome: Outcome) -> Text | None:
     """`✗ sim-neon:br-1 failed: quota exceeded (exit 1)` for an operation that did not succeed;
     the table cuts messages to its width, this line does not."""
     code = outcome.exit_code
-    if code is ExitCode.OK or code in _STOPS or code is ExitCode.IN_PROGRESS:
+    # A timed-out operation still runs: the table and the resume line say all there is.
+    if code in (ExitCode.OK, ExitCode.IN_PROGRESS, ExitCode.TIMEOUT, *_STOPS):
         return None
     op = outcome.operation
     label = state_label(op) if op else _NEVER_READ.get(code, "not read")
