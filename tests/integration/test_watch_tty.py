@@ -7,9 +7,11 @@ import fcntl
 import os
 import pty
 import re
+import signal
 import struct
 import subprocess
 import termios
+import time
 from dataclasses import dataclass
 
 import pyte
@@ -33,8 +35,11 @@ class Screen:
         return found[0]
 
 
-def run_on_terminal(rig: Rig, *args: str, columns: int = 100, rows: int = 30) -> Screen:
-    """`lro ARGS` with standard error on a pty of the given size (standard output a pipe)."""
+def run_on_terminal(
+    rig: Rig, *args: str, columns: int = 100, rows: int = 30, interrupt_after: str | None = None
+) -> Screen:
+    """`lro ARGS` with standard error on a pty of the given size (standard output a pipe);
+    with `interrupt_after`, SIGINT once the simulator has seen that operation end."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     try:
@@ -48,8 +53,13 @@ def run_on_terminal(rig: Rig, *args: str, columns: int = 100, rows: int = 30) ->
     finally:
         os.close(slave)
     chunks = []
+    interrupted = interrupt_after is None
     try:
         while True:
+            if not interrupted and _ended(rig, str(interrupt_after)):
+                time.sleep(0.3)  # a frame or two after the end, as a person would
+                proc.send_signal(signal.SIGINT)
+                interrupted = True
             try:
                 chunk = os.read(master, 65536)
             except OSError:  # EIO: the other end is closed
@@ -71,6 +81,11 @@ def run_on_terminal(rig: Rig, *args: str, columns: int = 100, rows: int = 30) ->
     text = raw.decode("utf-8", "replace")
     check_invariants(RunResult(code, out, text.replace("\x1b", "")))  # secrets, tracebacks
     return Screen(code, out, [line.rstrip() for line in scrolled + screen.display], text)
+
+
+def _ended(rig: Rig, operation_id: str) -> bool:
+    times = [r.time for r in rig.sim.polls(operation_id) if r.status == 200]
+    return bool(times) and times[-1] - times[0] >= 0.4
 
 
 def test_watch_on_a_terminal_ends_with_every_final_state_on_screen(lro_sim: LroSim) -> None:
@@ -120,3 +135,20 @@ def test_more_operations_than_rows_fold_into_the_footer(lro_sim: LroSim, columns
     # The failed operation needs attention: it is drawn though it was named last.
     assert any(re.search(r"n-bad .*✗ failed", line) for line in table)
     assert re.search(r"… \d+ more not shown: \d+ running", fold)
+
+
+def test_ctrl_c_on_a_terminal_leaves_the_table_and_the_resume_line(lro_sim: LroSim) -> None:
+    rig = lro_sim(GCORE.running("g-long"), NEON.succeeded("n-ok", suffix="i"))
+    screen = run_on_terminal(
+        rig, "watch", "sim-gcore:g-long", "sim-neon:n-ok", interrupt_after="n-ok"
+    )
+    assert screen.code == 130
+    assert "● running" in screen.row("g-long  create_vm")
+    assert "✓ succeeded" in screen.row("✓ succeeded  █")
+    assert re.search(r"done in \d+s: 1 running, 1 succeeded — exit 130", screen.row("done in"))
+    # The line wraps at the terminal's width: read it back as the one line it is.
+    start = screen.lines.index(screen.row("interrupted:"))
+    resume = " ".join(screen.lines[start:]).split()
+    assert " ".join(resume).endswith(
+        "nothing was cancelled. Resume with: lro watch sim-gcore:g-long"
+    )
