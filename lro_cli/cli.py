@@ -228,12 +228,12 @@ def wait(
     _finish(command.run(opts, Env.from_process()))
 
 
-@app.command(short_help="A live table of operations from any profiles; --running follows them.")
+@app.command(short_help="Live table of operations from any profiles (--running: follow them).")
 def watch(
     ids: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Argument(
-            metavar="[ID]...",
+            metavar="ID",
             help="Operation ids, PROFILE:ID, URLs, or - for stdin.",
             show_default=False,
         ),
