@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from lro_cli.clock import Clock, SystemClock, VirtualClock
 
 if TYPE_CHECKING:
+    import ssl
+
     from rich.console import Console
 
 
@@ -146,12 +148,59 @@ class Env:
     # HTTP: one client for the whole run (keep-alive pool shared by every operation).
 
     def http_client(self, *, connect_timeout: float = 5.0, read_timeout: float = 30.0) -> Any:
-        """An `httpx.AsyncClient` with SPEC.md's request timeouts; redirects are never automatic."""
+        """An `httpx.AsyncClient` with SPEC.md's request timeouts; redirects are never automatic.
+
+        Certificates are always verified, against `tls_context()`. `trust_env=False` keeps
+        proxies and .netrc out of the environment's reach; it would also make httpx ignore
+        SSL_CERT_FILE and SSL_CERT_DIR, which is why the TLS context is built here instead.
+        """
         import httpx
 
         return httpx.AsyncClient(
             transport=self.transport,
+            # A transport of its own (tests) makes no TLS connection: no context to build.
+            verify=True if self.transport is not None else self.tls_context(),
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             follow_redirects=False,
             trust_env=False,
         )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The certificates `lro` trusts: see `tls_context(environ)`."""
+        return tls_context(self.environ)
+
+
+def tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:
+    """A verifying client TLS context: SSL_CERT_FILE / SSL_CERT_DIR if set, else certifi's CAs.
+
+    The default is certifi's bundle, as httpx's own: the same public CAs on every platform (a
+    python.org build on macOS has no usable system store), and what `lro` trusted before.
+    SSL_CERT_FILE (a PEM bundle) and SSL_CERT_DIR (a directory hashed by `openssl rehash`) take
+    certifi's place, as they do for OpenSSL itself and for httpx; both set, both count. They
+    are read from `environ` only, never by OpenSSL from the process. A variable naming what
+    cannot be loaded is a configuration error (exit 2), not a silent fallback to other CAs.
+    Nothing here, or anywhere in `lro`, turns verification off.
+    """
+    import ssl
+
+    import httpx
+
+    from lro_cli.errors import ConfigError
+
+    cafile = environ.get("SSL_CERT_FILE") or None
+    capath = environ.get("SSL_CERT_DIR") or None
+    if cafile is None and capath is None:
+        # httpx's default (certifi's bundle); trust_env=False: not os.environ's variables.
+        return httpx.create_ssl_context(verify=True, trust_env=False)
+    if capath is not None and not os.path.isdir(capath):
+        raise ConfigError(f"SSL_CERT_DIR={capath}: not a directory of CA certificates")
+    try:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    except ssl.SSLError as error:
+        reason = error.reason or "unreadable"
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+    raise ConfigError(
+        f"SSL_CERT_FILE={cafile}: cannot load CA certificates from it ({reason}); "
+        "it should name a PEM bundle"
+    )

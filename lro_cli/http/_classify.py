@@ -84,15 +84,29 @@ def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...], text:
     return False
 
 
+def _verify_message(exc: BaseException) -> str | None:
+    """OpenSSL's reason (`certificate has expired`, `Hostname mismatch, …`), if in the chain."""
+    current: BaseException | None = exc
+    for _ in range(10):
+        if current is None:
+            return None
+        message = getattr(current, "verify_message", None)  # unset unless OpenSSL raised it
+        if isinstance(current, ssl.SSLCertVerificationError) and message:
+            return str(message).rstrip(".")
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def classify_exception(exc: httpx.HTTPError, base_url: str) -> PollFailure:
     """A transport error as SPEC.md "Polling" classifies it (never raised further)."""
     name = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, httpx.ConnectError):
         if _caused_by(exc, (ssl.SSLCertVerificationError,), "CERTIFICATE_VERIFY_FAILED"):
+            why = _verify_message(exc)
             return PollFailure(
                 FailureKind.TLS,
-                "TLS certificate verification failed; if a private CA signs it, point "
-                "SSL_CERT_FILE at its bundle",
+                f"TLS certificate verification failed{f' ({why})' if why else ''}; if a private"
+                " CA signs it, point SSL_CERT_FILE at that CA's PEM bundle",
             )
         if _caused_by(exc, (ConnectionRefusedError,), "Connection refused"):
             return PollFailure(
@@ -105,6 +119,26 @@ def classify_exception(exc: httpx.HTTPError, base_url: str) -> PollFailure:
     if isinstance(exc, httpx.TimeoutException):
         return PollFailure(FailureKind.TRANSIENT, f"request timed out ({name})")
     return PollFailure(FailureKind.TRANSIENT, f"network error ({name})")
+
+
+def classify_token_endpoint(exc: BaseException, message: str, token_url: str | None) -> PollFailure:
+    """A token endpoint that could not be reached or answered a transient error: retried as the
+    API's own transient errors are, except a refused connection, which is handled as one to the
+    API (3 tries before the first good poll, then exit 6) with a hint to check `token_url`."""
+    if _caused_by(exc, (ssl.SSLCertVerificationError,), "CERTIFICATE_VERIFY_FAILED"):
+        why = _verify_message(exc)
+        return PollFailure(
+            FailureKind.TLS,
+            f"OAuth token exchange: TLS certificate verification failed"
+            f"{f' ({why})' if why else ''}; if a private CA signs it, point SSL_CERT_FILE at"
+            " that CA's PEM bundle",
+        )
+    if token_url and _caused_by(exc, (ConnectionRefusedError,), "Connection refused"):
+        return PollFailure(
+            FailureKind.UNREACHABLE,
+            f"OAuth token exchange: connection refused; check token_url ({token_url})",
+        )
+    return PollFailure(FailureKind.TRANSIENT, message)
 
 
 def _provider_message(body: bytes, describe: DescribeError) -> str | None:

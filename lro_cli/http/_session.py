@@ -20,6 +20,7 @@ from lro_cli.http._classify import (
     DescribeError,
     classify_exception,
     classify_status,
+    classify_token_endpoint,
     describe_error,
     parse_retry_after,
 )
@@ -178,10 +179,14 @@ class HttpSession:
                 )
                 return self._reply(response, url, failure)
         except AuthError as exc:
-            # A token endpoint that is down is a network problem, not refused credentials.
-            unavailable = isinstance(exc, TokenEndpointUnavailable)
-            kind = FailureKind.TRANSIENT if unavailable else FailureKind.AUTH
-            return self._failed(kind, exc.message, url)
+            if isinstance(exc, TokenEndpointUnavailable):
+                # A token endpoint that is down is a network problem, not refused credentials.
+                token_url = getattr(self.auth, "token_url", None)
+                failure = classify_token_endpoint(
+                    exc, exc.message, token_url if isinstance(token_url, str) else None
+                )
+                return HttpReply(None, httpx.Headers(), b"", self._clean(failure), None, url)
+            return self._failed(FailureKind.AUTH, exc.message, url)
 
     def _follow(self, response: httpx.Response, hops: int) -> str | PollFailure:
         """Where a redirect may be followed with credentials, or why it may not."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -15,10 +17,20 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from lro_cli.sim.core import Simulator
 
 
+def server_tls(certfile: str | os.PathLike[str], keyfile: str | os.PathLike[str]) -> ssl.SSLContext:
+    """A server-side TLS context presenting `certfile` (PEM, the chain) with its `keyfile`."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 class SimServer:
     """Serves `simulator` on `host:port` (port 0: any free port) from a background thread.
 
     A `slow` fault sleeps at most `max_delay` real seconds and wakes at once on `stop()`.
+    With `tls` (a server-side context, see `server_tls`), it serves HTTPS instead: each
+    connection's handshake runs in that connection's thread, and one that fails (a client that
+    does not trust the certificate) is dropped without a word on standard error.
     """
 
     def __init__(
@@ -28,10 +40,12 @@ class SimServer:
         port: int = 0,
         *,
         max_delay: float = 60.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.simulator = simulator
         self._address = (host, port)
         self._max_delay = max_delay
+        self._tls = tls
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -42,18 +56,26 @@ class SimServer:
         return int(self._httpd.server_address[1])
 
     @property
+    def tls_handshakes(self) -> tuple[int, int]:
+        """TLS handshakes begun and refused so far (a refused one never reaches the log)."""
+        if self._httpd is None:
+            raise RuntimeError("the server is not started")
+        return self._httpd.handshakes, self._httpd.refused_handshakes
+
+    @property
     def host(self) -> str:
         return self._address[0]
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def start(self) -> SimServer:
         if self._httpd is not None:
             return self
-        httpd = _Server(self._address, _Handler, self.simulator, self._max_delay)
+        httpd = _Server(self._address, _Handler, self.simulator, self._max_delay, self._tls)
         self._httpd = httpd
         self._thread = threading.Thread(
             # A short poll: stop() waits for the loop to notice, and tests stop many servers.
@@ -90,6 +112,10 @@ class SimServer:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a client opening more connections at once (an
+    # `lro wait` on many operations) would see SYNs dropped and resent a second later, as no
+    # real API's server does.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -97,16 +123,47 @@ class _Server(ThreadingHTTPServer):
         handler: type[BaseHTTPRequestHandler],
         simulator: Simulator,
         max_delay: float,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, handler)
         self.simulator = simulator
+        self.tls = tls
+        self.handshakes = self.refused_handshakes = 0
         self.max_delay = max_delay
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._resets: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        if self.tls is None:
+            return connection, address
+        # No handshake here, in the one accepting thread: `finish_request` does it in its own.
+        try:
+            wrapped = self.tls.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            )
+        except OSError:
+            connection.close()
+            raise
+        return wrapped, address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            with self._connections_lock:
+                self.handshakes += 1
+            request.settimeout(10.0)  # a client that never completes the handshake
+            try:
+                request.do_handshake()
+            except OSError:
+                with self._connections_lock:
+                    self.refused_handshakes += 1
+                raise
+            request.settimeout(None)
+        super().finish_request(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
@@ -126,8 +183,9 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up mid-request (`lro wait` stopped by Ctrl-C) is nothing to report:
-        # the socketserver default prints a traceback on the server's standard error.
-        if isinstance(sys.exc_info()[1], ConnectionError):
+        # the socketserver default prints a traceback on the server's standard error. Nor is a
+        # TLS handshake the client refused (it does not trust the certificate: tests want that).
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
             return
         super().handle_error(request, client_address)
 
