@@ -228,13 +228,17 @@ def _parse_yaml(path: Path, text: str) -> object:
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = exc.problem or exc.context or "unreadable"
         raise ConfigError(f"config {path}: {where}invalid YAML: {problem}") from None
-    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
-        # Not every YAML error carries a position (a bad timestamp is a ValueError).
+    except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise ConfigError(f"config {path}: invalid YAML: {detail}") from None
+    except _UNREADABLE as exc:
+        # What the loader could not tie to a place: never quoted (the value may be a secret).
+        raise ConfigError(f"config {path}: invalid YAML ({type(exc).__name__})") from None
 
 
 _MERGE = "tag:yaml.org,2002:merge"  # `<<:` may legitimately repeat keys it merges
+# What PyYAML's constructors let out, besides its own errors, for a value they cannot read.
+_UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, OverflowError, RecursionError)
 
 
 @functools.lru_cache(maxsize=1)
@@ -242,7 +246,21 @@ def _unique_key_loader() -> type[Any]:
     import yaml
 
     class UniqueKeyLoader(yaml.SafeLoader):
-        """A SafeLoader that refuses a key written twice (a second profile would hide the first)."""
+        """A SafeLoader that refuses a key written twice (a second profile would hide the first)
+        and that reports a tagged value it cannot read (`!!bool maybe`, `!!int x`, a bad
+        `!!timestamp`) as a YAML error at its place, never quoting it: PyYAML lets a KeyError or
+        a ValueError out for those, with the value in its text."""
+
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep=deep)
+            except _UNREADABLE as exc:
+                if isinstance(exc, (yaml.YAMLError, RecursionError)):
+                    raise
+                tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"cannot read this {tag} value", node.start_mark
+                ) from None
 
         def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
             seen: set[tuple[str, str]] = set()

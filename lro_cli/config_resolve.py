@@ -30,7 +30,7 @@ def references(text: str) -> list[str]:
     names = []
     for match in _REFERENCE.finditer(text):
         if match.group(0) == "${":
-            raise ValueError(f"has a malformed ${{…}} reference (write ${{NAME}}): {text!r}")
+            raise ValueError(_malformed(match))
         if match.group(1):
             names.append(match.group(1))
     return names
@@ -44,10 +44,18 @@ def substitute(text: str, environ: Mapping[str, str]) -> str:
             return "${"
         name = match.group(1)
         if name is None:
-            raise Unresolved(f"has a malformed ${{…}} reference (write ${{NAME}}): {text!r}")
+            raise Unresolved(_malformed(match))
         return _variable(name, environ)
 
     return _REFERENCE.sub(replace, text)
+
+
+def _malformed(match: re.Match[str]) -> str:
+    # The value is not quoted: it may be a secret (one that happens to hold `${`).
+    return (
+        f"has a malformed ${{…}} reference at character {match.start() + 1}"
+        " (write ${NAME}, or $${ for a literal ${)"
+    )
 
 
 def _variable(name: str, environ: Mapping[str, str]) -> str:

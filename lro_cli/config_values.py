@@ -80,7 +80,10 @@ def _secret(value: object) -> str:
 def _env_name(value: object) -> str:
     text = _text(value)
     if not ENV_NAME.fullmatch(text):
-        raise ValueError(f"must name an environment variable, not {text!r}")
+        # Never quoted: what is here instead of a name is most likely the secret itself.
+        raise ValueError(
+            "must name an environment variable (letters, digits and '_'), not hold a value"
+        )
     return text
 
 
@@ -91,8 +94,14 @@ def _provider(value: object) -> str:
     return text
 
 
+_USERINFO = re.compile(r"^([^/?#]*//)?[^/?#]*@")
+
+
 def _url(value: object) -> str:
     text = _text(value).strip()
+    if _USERINFO.match(text):
+        # Before anything that shows the URL: a password in it must never be printed.
+        raise ValueError("must not carry user:password@ (put credentials in token or api_key)")
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018  (raises ValueError on a port that is not a number)

@@ -25,15 +25,19 @@ def print_results(
     env: Env, output: str, outcomes: Sequence[Outcome], one_object: bool, raw: bool
 ) -> None:
     if output == "ids":
+        from lro_cli.render.text import clean
+
         seen: set[str] = set()
         lines = []
         for outcome in outcomes:
             if outcome.exit_code is not ExitCode.OK or outcome.operation is None:
                 continue
             for resource in outcome.operation.resources:
-                if resource.id not in seen:
-                    seen.add(resource.id)
-                    lines.append(resource.id)
+                # Server text, on a terminal as often as in `$(…)`: inert, and one per line.
+                shown = clean(resource.id)
+                if shown and shown not in seen:
+                    seen.add(shown)
+                    lines.append(shown)
         if lines:
             env.write_out("".join(f"{line}\n" for line in lines))
     elif output == "json":

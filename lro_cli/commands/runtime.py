@@ -157,6 +157,7 @@ class Adapters(AbstractAsyncContextManager["Adapters"]):
         self._adapters: dict[str, Provider] = {}
 
     async def __aenter__(self) -> Adapters:
+        from lro_cli.commands.redacted import RedactedProvider
         from lro_cli.http import HttpSession
         from lro_cli.providers import registry
 
@@ -172,7 +173,11 @@ class Adapters(AbstractAsyncContextManager["Adapters"]):
                 debug=debug_log,
                 now=self._env.clock.now,
             )
-            self._adapters[name] = registry.create(profile, session)
+            # What adapters read from responses is redacted of the run's secrets before any
+            # renderer, report or engine sees it (a server may echo a credential back).
+            self._adapters[name] = RedactedProvider(
+                registry.create(profile, session), session.secrets
+            )
         return self
 
     async def __aexit__(

@@ -16,7 +16,7 @@ from lro_cli.http._classify import (
     parse_retry_after,
 )
 from lro_cli.http._oauth import ClientCredentialsAuth, TokenEndpointUnavailable
-from lro_cli.http._redact import redact
+from lro_cli.http._redact import redact, redact_data, redact_known
 from lro_cli.http._session import HttpReply, HttpSession, Params, origin, segment
 
 __all__ = [
@@ -36,5 +36,7 @@ __all__ = [
     "origin",
     "parse_retry_after",
     "redact",
+    "redact_data",
+    "redact_known",
     "segment",
 ]

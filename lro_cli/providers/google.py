@@ -281,7 +281,8 @@ def _error(status: object) -> ErrorInfo | None:
     details: dict[str, str] = {}
     if number is not None and 0 <= number < len(RPC_CODES):
         details["status"] = RPC_CODES[number]
-    for item in status.get("details") or []:
+    listed = status.get("details")
+    for item in listed if isinstance(listed, list) else []:
         if not isinstance(item, dict):
             continue
         kind = (_type_name(item.get("@type")) or "detail").rsplit(".", 1)[-1]

@@ -180,7 +180,8 @@ def _error(status: object) -> ErrorInfo | None:
     message = text(status.get("message"))
     details: dict[str, str] = {}
     retry_after: float | None = None
-    for item in status.get("details") or []:
+    listed = status.get("details")
+    for item in listed if isinstance(listed, list) else []:
         if not isinstance(item, dict):
             continue
         kind = (text(item.get("@type")) or "detail").removeprefix(ANY_PREFIX)

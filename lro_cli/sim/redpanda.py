@@ -6,7 +6,9 @@ Mounted at `/redpanda`:
 - `POST /oauth/token` — the OAuth2 client-credentials exchange (Redpanda's is at
   `auth.prd.cloud.redpanda.com`; here it shares the port). A form body `grant_type=
   client_credentials&client_id=…&client_secret=…&audience=…` (or the client in HTTP Basic, or a
-  JSON body) answers `{"access_token", "token_type": "Bearer", "expires_in"}`. Issued tokens stop
+  JSON body) answers `{"access_token", "token_type": "Bearer", "expires_in"}`. The n-th token
+  issued is `<redpanda_token>.issued-<n>`: the scenario chooses what tokens look like (a canary,
+  in the secrecy tests) and can script a hostile answer that echoes one back. Issued tokens stop
   working `redpanda_token_lifetime` seconds (default: `redpanda_expires_in`) after issue: then
   every call answers 401, so a client's refresh can be tested. The static `redpanda_token` always
   works. Errors are Auth0's `{"error", "error_description"}` (unverified: Auth0's usual shape).
@@ -26,7 +28,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import secrets
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -128,11 +129,12 @@ class RedpandaDialect:
         if form.get("audience") != creds.redpanda_audience:
             description = f"Service not enabled within domain: {form.get('audience')}"
             return Answer(403, {"error": "access_denied", "error_description": description})
-        token = f"sim-rp-{secrets.token_hex(16)}"
+        tokens = self._tokens(world)
+        token = f"{creds.redpanda_token}.issued-{len(tokens) + 1}"
         lifetime = creds.redpanda_token_lifetime
         if lifetime is None:
             lifetime = float(creds.redpanda_expires_in)
-        self._tokens(world)[token] = world.now + lifetime
+        tokens[token] = world.now + lifetime
         body = {
             "access_token": token,
             "token_type": "Bearer",
