@@ -133,6 +133,7 @@ async def _wait(
             targets.append(Target(ref, policy, functools.partial(adapter.fetch, ref.id)))
         engine = Engine(env.clock, reporter)
         on_signals(run_result)
+        stdout_check = stop_when_stdout_closes(env, run_result)
         run_result.started = True
         try:
             outcomes = await engine.wait_all(targets, fail_fast=opts.fail_fast)
@@ -144,7 +145,8 @@ async def _wait(
                 engine.outcomes.get(t.ref) or Outcome(t.ref, code, engine.latest.get(t.ref))
                 for t in targets
             ]
-            if run_result.cancellers:
+            # Only a person's Ctrl-C or a SIGTERM asks to cancel; a closed pipe does not.
+            if run_result.cancellers and code is not ExitCode.PIPE_CLOSED:
                 from lro_cli.commands.cancel import cancel_after_interrupt
 
                 unfinished = [o.ref for o in stopped if o.ref not in engine.outcomes]
@@ -152,8 +154,39 @@ async def _wait(
                     env, run_result.cancellers, unfinished
                 )
             return stopped
+        finally:
+            if stdout_check is not None:
+                stdout_check.cancel()
         run_result.fail_fast_hit = engine.fail_fast_outcome
         return outcomes
+
+
+def stop_when_stdout_closes(env: Env, run_result: RunState) -> asyncio.Future[None] | None:
+    """A reader that went away (`lro wait -o ndjson … | head -1`) ends the run with 141 now,
+    not at the next write, which may be hours away. Only a pipe can tell: its write end
+    reports an error once the read end is closed."""
+    import select
+
+    try:
+        fd = env.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # in-memory streams (tests)
+        return None
+    if env.stdout_tty or not hasattr(select, "poll"):
+        return None
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    task = asyncio.current_task()
+
+    async def check() -> None:
+        while True:
+            await env.clock.sleep(1.0)
+            if any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0)):
+                run_result.signal_exit = ExitCode.PIPE_CLOSED
+                if task is not None:
+                    task.cancel()
+                return
+
+    return asyncio.ensure_future(check())
 
 
 def on_signals(run_result: RunState) -> None:

@@ -151,6 +151,7 @@ class _Following:
             self.reporter.notice(self._following_text())
             engine = Engine(self.env.clock, self.reporter)
             wait.on_signals(self.run_state)
+            stdout_check = wait.stop_when_stdout_closes(self.env, self.run_state)
             self.run_state.started = True
             try:
                 outcomes = await engine.follow(
@@ -168,6 +169,9 @@ class _Following:
                     engine.outcomes.get(t.ref) or Outcome(t.ref, code, engine.latest.get(t.ref))
                     for t in engine.followed
                 ]
+            finally:
+                if stdout_check is not None:
+                    stdout_check.cancel()
             self.run_state.fail_fast_hit = engine.fail_fast_outcome
             return outcomes
 

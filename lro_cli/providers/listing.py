@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 
+from lro_cli.errors import ProtocolError
 from lro_cli.model import Operation
 from lro_cli.providers.base import ListQuery
+
+# A server that keeps naming another page (a cursor that never runs out, an offset past a
+# count that keeps growing) must not keep `lro list` or `watch --running` paging forever.
+MAX_PAGES = 1000
 
 
 def matches(op: Operation, query: ListQuery) -> bool:
@@ -40,8 +45,14 @@ async def take(
     filtering and the limit are the same for every dialect, so they live here.
     """
     emitted = 0
+    pages_read = 0
     try:
         async for page in pages:
+            pages_read += 1
+            if pages_read > MAX_PAGES:
+                raise ProtocolError(
+                    f"listing: gave up after {MAX_PAGES} pages; the API keeps naming another"
+                )
             for op in page:
                 if op is not None and matches(op, query):
                     yield op

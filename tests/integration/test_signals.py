@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import signal
 import subprocess
@@ -107,3 +108,24 @@ def test_piped_into_head_exits_141_under_pipefail(lro_sim: LroSim, output: str) 
     if output == "ndjson":
         assert proc.stdout.decode().startswith('{"event":"state"')
         assert err.splitlines()[-1].endswith("exit 141")  # the log says how the run ended
+
+
+@pytest.mark.parametrize("verb", ["wait", "watch"])
+def test_a_reader_gone_mid_wait_ends_it_with_141_at_once(lro_sim: LroSim, verb: str) -> None:
+    """`| head -1` on an operation that runs for an hour: lro notices the closed pipe within
+    seconds, not at its next write (which would come only when something changes)."""
+    rig = lro_sim(GCORE.running("g-long"))
+    lro = shlex.join([sys.executable, "-m", "lro_cli", verb, "-o", "ndjson", "g-long"])
+    # Without the check, lro would go on until the hour is over: the timeout fails the test.
+    proc = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {lro} | head -1"],
+        capture_output=True,
+        env=rig.env,
+        timeout=30,
+        check=False,
+    )
+    err = proc.stderr.decode()
+    assert proc.returncode == 141, err
+    assert json.loads(proc.stdout.decode())["operation"]["id"] == "g-long"
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert "Resume with" not in err  # a closed pipe is quiet: nothing was interrupted
