@@ -42,7 +42,16 @@ def _version(value: bool) -> None:
 
 
 class _Lro(TyperGroup):
-    """The root command: standard output closed early is exit 141 (Typer would exit 1)."""
+    """The root command: standard output closed early is exit 141 (Typer would exit 1), and a
+    bad flag or argument is one line on stderr and exit 2 (Typer prints usage, a blank line and
+    a boxed error)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except Exception as error:
+            _one_line_usage_error(error)
+            raise
 
     def invoke(self, ctx: Any) -> Any:  # a Context of the click that Typer vendors
         try:
@@ -50,6 +59,23 @@ class _Lro(TyperGroup):
         except BrokenPipeError:
             _quiet_stdout()
             raise typer.Exit(141) from None
+        except Exception as error:
+            _one_line_usage_error(error)
+            raise
+
+
+def _one_line_usage_error(error: Exception) -> None:
+    """Raise typer.Exit(2) after one line for a usage error; return for anything else."""
+    # By class name: Typer vendors click from 0.2x on, and used click itself before.
+    names = [cls.__name__ for cls in type(error).__mro__]
+    # `lro` or `lro sim` alone shows the help, which click raises as a usage error too.
+    if "UsageError" not in names or "NoArgsIsHelpError" in names:
+        return
+    ctx = getattr(error, "ctx", None)
+    path = getattr(ctx, "command_path", None) or "lro"
+    message = " ".join(str(error.format_message()).split())  # type: ignore[attr-defined]
+    sys.stderr.write(f"{path}: {message} (see '{path} -h')\n")
+    raise typer.Exit(2) from None
 
 
 # Plain help and usage errors (rich_markup_mode=None): Typer's Rich help costs more start-up

@@ -29,3 +29,37 @@ def test_with_debug_the_traceback_is_shown(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr("sys.argv", ["lro", "wait", "--debug", "x"])
     with pytest.raises(RuntimeError):
         cli.main()
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["list", "--limit", "abc"], "lro list: Invalid value for '--limit': "),
+        (["wait", "--bogus", "x"], "lro wait: No such option: --bogus (see 'lro wait -h')"),
+        (["wait"], "lro wait: Missing argument 'ID'. (see 'lro wait -h')"),
+        (["nope"], "lro: No such command 'nope'. (see 'lro -h')"),
+        (["--bogus"], "lro: No such option: --bogus (see 'lro -h')"),
+        (["config", "show", "--nope"], "lro config show: No such option: --nope"),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    monkeypatch.setattr("sys.argv", ["lro", *argv])
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(line), err
+
+
+@pytest.mark.parametrize("argv", [[], ["sim"], ["config"]])
+def test_a_group_alone_still_shows_its_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    monkeypatch.setattr("sys.argv", ["lro", *argv])
+    with pytest.raises(SystemExit):
+        cli.main()
+    captured = capsys.readouterr()
+    assert "Usage: lro" in captured.out + captured.err
+    assert "Commands:" in captured.out + captured.err

@@ -67,8 +67,11 @@ def test_watch_follows_every_provider_to_the_end_with_the_precedence_exit_code(
     assert result.out == ""  # watch prints results only when asked
     err = result.err
     # One line per state change: UTC time, profile, short id, type, old → new.
-    assert re.search(rf"^{STAMP}  sim-gcore  g-ok  create_vm  pending → running", err, re.M)
-    assert re.search(rf"^{STAMP}  sim-gcore  g-ok  create_vm  running → succeeded", err, re.M)
+    # (Which intermediate states a poll catches depends on timing: first sight and the end.)
+    assert re.search(rf"^{STAMP}  sim-gcore  g-ok  create_vm  → pending$", err, re.M)
+    assert re.search(
+        rf"^{STAMP}  sim-gcore  g-ok  create_vm  (pending|running) → succeeded", err, re.M
+    )
     assert re.search(
         rf"^{STAMP}  sim-neon  n-bad  create_timeline  running → failed  "
         "timeline creation failed: pageserver unavailable",
