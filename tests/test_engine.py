@@ -353,4 +353,12 @@ def test_jitter_is_ten_percent_and_never_below_the_floor(interval: float, seed: 
 
 @given(st.floats(-1e9, 1e9))
 def test_retry_after_delay_is_always_between_the_floor_and_ten_minutes(value: float) -> None:
-    assert 1.0 <= honour_retry_after(value, 1.0) <= 600.0
+    delay = honour_retry_after(value, 1.0)
+    assert 1.0 <= delay <= 600.0
+    # Within the bounds, exactly what the server asked for.
+    if 1.0 <= value <= 600.0:
+        assert delay == value
+    elif value < 1.0:
+        assert delay == 1.0  # the floor (negative counts as 0)
+    else:
+        assert delay == 600.0  # the clamp

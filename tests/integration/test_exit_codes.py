@@ -280,7 +280,7 @@ def test_timeout_exits_124_and_prints_a_resume_line(lro_sim: LroSim, dialect: Di
     result = rig.run("wait", "--timeout", "1s", "-p", dialect.profile, "op-long")
     took = time.monotonic() - started
     assert result.code == 124
-    assert 1.0 <= took < 8
+    assert took >= 1.0  # the deadline is checked below from the request log, not the clock
     assert "still runs server-side" in result.err
     assert "nothing was cancelled" in result.err
     words = resume_words(result.err)
