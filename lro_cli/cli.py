@@ -157,6 +157,9 @@ Debug = Annotated[
     bool, typer.Option("--debug", help="HTTP exchanges on stderr (secrets redacted), tracebacks.")
 ]
 Raw = Annotated[bool, typer.Option("--raw", help="Add the provider's raw payload to JSON.")]
+FailFast = Annotated[
+    bool, typer.Option("--fail-fast", help="Stop at the first failed or cancelled operation.")
+]
 Ids = Annotated[
     list[str],
     typer.Argument(
@@ -223,9 +226,7 @@ def wait(
     output: Annotated[
         str, typer.Option("--output", "-o", metavar="FORMAT", help="ids, json or ndjson.")
     ] = "ids",
-    fail_fast: Annotated[
-        bool, typer.Option("--fail-fast", help="Stop at the first failed or cancelled operation.")
-    ] = False,
+    fail_fast: FailFast = False,
     profile: Profile = None,
     config: ConfigPath = None,
     timeout: Timeout = None,
@@ -288,9 +289,7 @@ def watch(
         str,
         typer.Option("--output", "-o", metavar="FORMAT", help="none, json (at the end) or ndjson."),
     ] = "none",
-    fail_fast: Annotated[
-        bool, typer.Option("--fail-fast", help="Stop at the first failed or cancelled operation.")
-    ] = False,
+    fail_fast: FailFast = False,
     relist: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(

@@ -186,6 +186,14 @@ class Engine:
                 return True
         return False
 
+    def stopped(self, targets: Sequence[Target], code: ExitCode) -> list[Outcome]:
+        """The outcomes of a run stopped from outside (a signal, a closed pipe): each ended
+        operation's own, `code` with the last state seen for the others."""
+        return [
+            self.outcomes.get(t.ref) or Outcome(t.ref, code, self.latest.get(t.ref))
+            for t in targets
+        ]
+
     def _outcome_of(self, task: asyncio.Future[Outcome], target: Target) -> Outcome:
         if task.done() and not task.cancelled():
             return task.result()

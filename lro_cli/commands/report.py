@@ -7,17 +7,8 @@ from collections.abc import Sequence
 from lro_cli.env import Env
 from lro_cli.errors import ExitCode
 from lro_cli.model import OperationRef, Outcome
+from lro_cli.render.words import WHAT_HAPPENED
 
-WHAT_HAPPENED = {
-    ExitCode.FAILED: "failed",
-    ExitCode.CANCELLED: "was cancelled",
-    ExitCode.NOT_FOUND: "not found",
-    ExitCode.AUTH: "authentication refused",
-    ExitCode.UNREACHABLE: "unreachable",
-    ExitCode.PROTOCOL: "protocol error",
-    ExitCode.USAGE: "refused",
-    ExitCode.TIMEOUT: "timed out",
-}
 STOPPED = (ExitCode.INTERRUPTED, ExitCode.TERMINATED)
 
 

@@ -141,10 +141,7 @@ async def _wait(
             if run_result.signal_exit is None:
                 raise
             code = run_result.signal_exit
-            stopped = [
-                engine.outcomes.get(t.ref) or Outcome(t.ref, code, engine.latest.get(t.ref))
-                for t in targets
-            ]
+            stopped = engine.stopped(targets, code)
             # Only a person's Ctrl-C or a SIGTERM asks to cancel; a closed pipe does not.
             if run_result.cancellers and code is not ExitCode.PIPE_CLOSED:
                 from lro_cli.commands.cancel import cancel_after_interrupt

@@ -164,11 +164,7 @@ class _Following:
             except asyncio.CancelledError:
                 if self.run_state.signal_exit is None:
                     raise
-                code = self.run_state.signal_exit
-                return [
-                    engine.outcomes.get(t.ref) or Outcome(t.ref, code, engine.latest.get(t.ref))
-                    for t in engine.followed
-                ]
+                return engine.stopped(engine.followed, self.run_state.signal_exit)
             finally:
                 if stdout_check is not None:
                     stdout_check.cancel()

@@ -23,7 +23,9 @@ from lro_cli.render.plain import Key, key_of
 from lro_cli.render.table import (
     GAP,
     Column,
+    as_aware,
     column_widths,
+    elapsed_text,
     fitting_columns,
     operation_message,
     state_label,
@@ -31,6 +33,7 @@ from lro_cli.render.table import (
     state_symbol,
 )
 from lro_cli.render.text import clean, format_delay, format_duration, short_id, truncate
+from lro_cli.render.words import NEVER_READ, STOPS
 
 BAR_WIDTH = 8
 PULSE_WIDTH = 3
@@ -50,16 +53,6 @@ LIVE_COLUMNS: tuple[Column, ...] = (
     Column("ETA", 6, 1),
 )
 _STATE, _PROGRESS, _MESSAGE = 3, 4, 5
-# Exits that stop the run rather than describe an operation.
-STOPS = (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.PIPE_CLOSED)
-NEVER_READ: dict[ExitCode, str] = {
-    ExitCode.NOT_FOUND: "not found",
-    ExitCode.AUTH: "refused",
-    ExitCode.UNREACHABLE: "unreachable",
-    ExitCode.PROTOCOL: "unreadable",
-    ExitCode.USAGE: "refused",
-    ExitCode.TIMEOUT: "timed out",
-}
 _FOOTER_ORDER: tuple[str, ...] = (
     "failed",
     "cancelled",
@@ -292,18 +285,13 @@ class LiveBoard:
 
     def _elapsed(self, row: _Row, now: datetime, mono: float) -> str:
         """How long it has run, or ran: from the provider's times, else from when we saw it."""
-        op = row.op
         end_wall = now
         if row.ended_at is not None:
             end_wall = now - timedelta(seconds=mono - row.ended_at)
-        start = (op.started_at or op.created_at) if op else None
-        if op is None or start is None:
-            last = mono if row.ended_at is None else row.ended_at
-            return format_duration(last - row.first_seen)
-        end = end_wall
-        if op.state.is_terminal:
-            end = op.finished_at or op.updated_at or end_wall
-        return format_duration((_aware(end) - _aware(start)).total_seconds())
+        if row.op is not None and (shown := elapsed_text(row.op, end_wall)):
+            return shown
+        last = mono if row.ended_at is None else row.ended_at
+        return format_duration(last - row.first_seen)
 
     def _eta(self, row: _Row, mono: float) -> str:
         """Time left at the rate progress moved while we watched; else at the average rate
@@ -320,8 +308,8 @@ class LiveBoard:
             rate = (last[1] - first[1]) / (last[0] - first[0])
             left = (1 - last[1]) / rate - (mono - last[0])
         elif op.started_at or op.created_at:
-            start = _aware(op.started_at or op.created_at)  # type: ignore[arg-type]
-            ran = (_aware(self.now()) - start).total_seconds()
+            start = as_aware(op.started_at or op.created_at)  # type: ignore[arg-type]
+            ran = (as_aware(self.now()) - start).total_seconds()
             if ran > 0:
                 left = ran * (1 - fraction) / fraction
         if left is None:
@@ -410,9 +398,3 @@ def _fit(line: Text, width: int) -> Text:
     if cell_len(line.plain) > width:
         line.truncate(width, overflow="ellipsis")
     return line
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import timezone
-
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

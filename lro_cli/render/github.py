@@ -16,23 +16,13 @@ from pathlib import Path
 
 from lro_cli.errors import ExitCode
 from lro_cli.model import Operation, OperationRef, Outcome, State
+from lro_cli.render.plain import Key, key_of
 from lro_cli.render.table import elapsed_text, operation_message, state_label, state_symbol
 from lro_cli.render.text import clean
+from lro_cli.render.words import NEVER_READ, WHAT_HAPPENED
 
-Key = tuple[str, str]  # profile, id: an outcome's ref may differ from the polled one in `arg`
-
-# What happened, for the annotation title; an exit code not here gets no annotation: success,
-# an operation left running by --fail-fast (8), and a stopped run (130, 143, 141).
-WHAT_HAPPENED: dict[ExitCode, str] = {
-    ExitCode.FAILED: "failed",
-    ExitCode.CANCELLED: "was cancelled",
-    ExitCode.NOT_FOUND: "not found",
-    ExitCode.AUTH: "authentication refused",
-    ExitCode.UNREACHABLE: "unreachable",
-    ExitCode.PROTOCOL: "protocol error",
-    ExitCode.USAGE: "refused",
-    ExitCode.TIMEOUT: "timed out",
-}
+# The annotation title says what happened (`words.WHAT_HAPPENED`); an exit code not there gets
+# no annotation: success, an operation left running by --fail-fast (8), a stopped run.
 # Why a wait ended when the last state read does not say it (the State column).
 _ENDED_BY: dict[ExitCode, str] = {
     ExitCode.NOT_FOUND: "gone",
@@ -48,12 +38,7 @@ _ENDED_BY: dict[ExitCode, str] = {
 }
 # The State column of an operation that was never read.
 _NEVER_READ: dict[ExitCode, str] = {
-    ExitCode.NOT_FOUND: "not found",
-    ExitCode.AUTH: "refused",
-    ExitCode.UNREACHABLE: "unreachable",
-    ExitCode.PROTOCOL: "unreadable",
-    ExitCode.USAGE: "refused",
-    ExitCode.TIMEOUT: "timed out",
+    **NEVER_READ,
     ExitCode.IN_PROGRESS: "not read",
     ExitCode.INTERRUPTED: "interrupted",
     ExitCode.TERMINATED: "terminated",
@@ -95,10 +80,6 @@ def markdown_code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|") if text else ""
-
-
-def key_of(ref: OperationRef) -> Key:
-    return (ref.profile, ref.id)
 
 
 def outcome_message(outcome: Outcome, op: Operation | None) -> str:

@@ -16,10 +16,11 @@ from rich.text import Text
 
 from lro_cli.errors import ExitCode
 from lro_cli.model import Operation, OperationRef, Outcome, State
-from lro_cli.render.board import LIVE_COLUMNS, NEVER_READ, STOPS, LiveBoard
+from lro_cli.render.board import LIVE_COLUMNS, LiveBoard
 from lro_cli.render.plain import summary_counts
 from lro_cli.render.table import operation_message, state_label, state_style, state_symbol
 from lro_cli.render.text import clean, format_duration
+from lro_cli.render.words import NEVER_READ, STOPS
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult

@@ -15,6 +15,7 @@ from lro_cli.errors import ExitCode
 from lro_cli.model import Operation, OperationRef, Outcome, State
 from lro_cli.render.table import operation_message, progress_text, state_label, state_style
 from lro_cli.render.text import clean, format_delay, format_duration, short_id, utc_stamp
+from lro_cli.render.words import NEVER_READ
 
 Segment = tuple[str, str]  # text, Rich style ("" for none)
 Line = tuple[Segment, ...]
@@ -28,16 +29,9 @@ def key_of(ref: OperationRef) -> Key:
 
 
 # How an operation that was never read is counted in a summary, by why it ended.
-_NEVER_READ: dict[ExitCode, str] = {
-    ExitCode.NOT_FOUND: "not found",
-    ExitCode.AUTH: "refused",
-    ExitCode.UNREACHABLE: "unreachable",
-    ExitCode.PROTOCOL: "unreadable",
-    ExitCode.TIMEOUT: "timed out",
-}
 _SUMMARY_ORDER: tuple[str, ...] = (
     *(state.value for state in State),
-    *_NEVER_READ.values(),
+    *NEVER_READ.values(),
     "not read",
 )
 _WAITING_ORDER: tuple[str, ...] = (
@@ -58,7 +52,7 @@ def summary_counts(outcomes: Sequence[Outcome]) -> str:
         if outcome.operation is not None:
             counts[outcome.operation.state.value] += 1
         else:
-            counts[_NEVER_READ.get(outcome.exit_code, "not read")] += 1
+            counts[NEVER_READ.get(outcome.exit_code, "not read")] += 1
     return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
 
 
@@ -159,7 +153,7 @@ class EventLog:
         text = clean(outcome.message) or (operation_message(op) if op else "")
         if said is not None and text and text == said.message:
             return  # the state line already said it
-        label = state_label(op) if op else _NEVER_READ.get(outcome.exit_code, "not read")
+        label = state_label(op) if op else NEVER_READ.get(outcome.exit_code, "not read")
         detail = f"{label}: {text}" if text else label
         style = state_style(op.state) if op else "red"
         self.emit(

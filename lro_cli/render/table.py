@@ -99,10 +99,11 @@ def elapsed_text(op: Operation, now: datetime) -> str:
     end = now
     if op.state.is_terminal:
         end = op.finished_at or op.updated_at or now
-    return format_duration((_aware(end) - _aware(start)).total_seconds())
+    return format_duration((as_aware(end) - as_aware(start)).total_seconds())
 
 
-def _aware(moment: datetime) -> datetime:
+def as_aware(moment: datetime) -> datetime:
+    """A provider's time without an offset, read as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
